@@ -1,0 +1,1 @@
+//! The parts of the architecture, composable into the topologies of the chapter.

@@ -1,0 +1,4 @@
+//! The lesson runner: one lesson source becomes notebooks and a book.
+//! (Compiled only with the `runner` feature.)
+
+pub mod document;
