@@ -1,1 +1,3 @@
 //! The parts of the architecture, composable into the topologies of the chapter.
+
+pub mod hashing;
