@@ -2,3 +2,8 @@
 //! evcxr and in the book.
 
 pub mod display;
+mod format;
+mod table;
+
+pub use format::format_number;
+pub use table::{Table, TableBuilder, ToTable};
