@@ -2,4 +2,5 @@
 
 pub mod cdn;
 pub mod datacenter;
+pub mod hashing;
 pub mod region;
