@@ -37,6 +37,8 @@ use std::collections::BTreeMap;
 use super::datacenter::stats_between;
 use super::region::Regions;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
+use crate::lang::t;
+use crate::report::{Table, ToTable};
 use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Station, StationStats, TimeSeries, Zipf};
 
 /// A URL version that no copy has: the mark of an empty slot.
@@ -794,6 +796,26 @@ impl Recorder {
     }
 }
 
+impl ToTable for CdnReport {
+    /// One row per user region: where they were served from, their rate, hit and stale
+    /// ratios and latency percentiles (ms).
+    fn to_table(&self) -> Table {
+        let r = &self.regions;
+        let ms = |f: fn(&LatencyHistogram) -> f64| -> Vec<f64> { r.iter().map(|x| f(&x.latency) * 1e3).collect() };
+        Table::builder()
+            .column(t("지역", "region"), r.iter().map(|x| x.name.as_str()).collect::<Vec<_>>())
+            .column(t("응답한 곳", "served from"), r.iter().map(|x| x.served_from.as_str()).collect::<Vec<_>>())
+            .column(t("요청/초", "requests/s"), r.iter().map(|x| x.requests as f64 / self.duration).collect::<Vec<_>>())
+            .column(t("히트 비율", "hit ratio"), r.iter().map(|x| ratio(x.hits, x.requests)).collect::<Vec<_>>())
+            .column(t("오래된 응답 비율", "stale ratio"), r.iter().map(|x| ratio(x.stale, x.requests)).collect::<Vec<_>>())
+            .column(t("평균 (ms)", "mean (ms)"), ms(LatencyHistogram::mean))
+            .column("p50 (ms)", ms(LatencyHistogram::p50))
+            .column("p99 (ms)", ms(LatencyHistogram::p99))
+            .build()
+            .expect("columns of one length with distinct names")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,6 +924,9 @@ mod tests {
         assert!((seoul_with - 0.011).abs() < 1e-4, "a hit costs the access + in-region round trip: {seoul_with}");
         assert!((seoul_without - 0.210).abs() < 1e-3, "10 ms + 180 ms + 20 ms: {seoul_without}");
         assert!(with.edge("seoul").is_ok() && with.edge("mars").is_err());
+        let table = with.to_table().to_csv();
+        assert!(table.starts_with("region,served from,requests/s,hit ratio,stale ratio,mean (ms),p50 (ms),p99 (ms)\n"), "{table}");
+        assert_eq!(table.lines().count(), 3);
         // Edges only in Virginia: Seoul users go there (nearest edge).
         let one = x.edges_in(&["virginia"]).unwrap().run(1).unwrap();
         assert_eq!(one.region("seoul").unwrap().served_from, "virginia");

@@ -25,6 +25,8 @@ use std::fmt;
 
 use super::region::Regions;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
+use crate::lang::t;
+use crate::report::{Table, ToTable};
 use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, Station, StationStats, TimeSeries};
 
 /// Routes users to the nearest listed data center (site); sites fail and recover, and
@@ -682,6 +684,66 @@ impl Recorder<'_> {
     }
 }
 
+impl ToTable for GeoReport {
+    /// One row per phase and user region: requests, error ratio and latency (ms).
+    fn to_table(&self) -> Table {
+        let mut phase = Vec::new();
+        let mut region = Vec::new();
+        let mut requests = Vec::new();
+        let mut errors = Vec::new();
+        let (mut mean, mut p50, mut p99) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, span) in self.phases.iter().enumerate() {
+            for r in &self.regions {
+                let p = &r.phases[i];
+                phase.push(span.phase.to_string());
+                region.push(r.name.clone());
+                requests.push(p.arrived);
+                errors.push(p.error_ratio());
+                let ms = |v: f64| if v.is_nan() { None } else { Some(v * 1e3) };
+                mean.push(ms(p.latency.mean()));
+                p50.push(ms(p.latency.p50()));
+                p99.push(ms(p.latency.p99()));
+            }
+        }
+        Table::builder()
+            .column(t("단계", "phase"), phase)
+            .column(t("지역", "region"), region)
+            .column(t("요청", "requests"), requests)
+            .column(t("오류 비율", "error ratio"), errors)
+            .column(t("평균 (ms)", "mean (ms)"), mean)
+            .column("p50 (ms)", p50)
+            .column("p99 (ms)", p99)
+            .build()
+            .expect("columns of one length with distinct names")
+    }
+}
+
+impl GeoReport {
+    /// One row per phase and data center: its utilisation and completions per second.
+    pub fn sites_table(&self) -> Table {
+        let mut phase = Vec::new();
+        let mut site = Vec::new();
+        let mut utilisation = Vec::new();
+        let mut throughput = Vec::new();
+        for (i, span) in self.phases.iter().enumerate() {
+            for s in &self.sites {
+                let st = &s.phases[i];
+                phase.push(span.phase.to_string());
+                site.push(s.name.clone());
+                utilisation.push(st.utilisation());
+                throughput.push(st.completed as f64 / span.length());
+            }
+        }
+        Table::builder()
+            .column(t("단계", "phase"), phase)
+            .column(t("데이터 센터", "data center"), site)
+            .column(t("이용률", "utilisation"), utilisation)
+            .column(t("처리량 (요청/초)", "throughput (requests/s)"), throughput)
+            .build()
+            .expect("columns of one length with distinct names")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,6 +851,12 @@ mod tests {
         let detecting = east.in_phase(&a, Phase::Detecting).unwrap();
         assert!(detecting.errors > 0 && detecting.error_ratio() > 0.5, "{detecting:?}");
         assert!(a.region("north").is_err());
+        let table = a.to_table().to_csv();
+        assert!(table.starts_with("phase,region,requests,error ratio,mean (ms),p50 (ms),p99 (ms)\n"), "{table}");
+        assert_eq!(table.lines().count(), 1 + 5 * 2, "a row per phase and region");
+        assert!(table.contains("detecting,east,"), "{table}");
+        let sites = a.sites_table().to_csv();
+        assert_eq!(sites.lines().count(), 1 + 5 * 2);
         assert!(a.site("east").unwrap().in_phase(&a, Phase::FailedOver).unwrap().capacity_time == 0.0);
     }
 }
