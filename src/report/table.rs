@@ -39,6 +39,23 @@ impl ToTable for Table {
     }
 }
 
+/// Many results of one kind as one table: their rows, one after the other (a sweep's
+/// reports, one row per load level).
+impl<T: ToTable> ToTable for [T] {
+    fn to_table(&self) -> Table {
+        let mut rows = self.iter().map(ToTable::to_table);
+        let Some(first) = rows.next() else { return Table::new(DataFrame::empty()) };
+        let mut frame = first.into_frame();
+        for row in rows {
+            // Rows of one type have the same columns by construction.
+            frame
+                .vstack_mut(row.frame())
+                .expect("ToTable implementations of one type produce the same columns");
+        }
+        Table::new(frame)
+    }
+}
+
 impl From<DataFrame> for Table {
     fn from(frame: DataFrame) -> Table {
         Table::new(frame)
