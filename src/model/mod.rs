@@ -1,1 +1,9 @@
 //! The parts of the architecture, composable into the topologies of the chapter.
+
+pub mod balancer;
+pub mod cluster;
+pub mod dns;
+pub mod failure;
+pub mod load;
+pub mod sessions;
+pub mod web;
