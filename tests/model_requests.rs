@@ -9,14 +9,18 @@
 //! hide a bug. Where a check compares against a limit the model only approaches (the
 //! supermarket model's n → ∞ limit), the measured bias is stated and allowed.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
 use scale_lab::model::balancer::{HealthChecks, LoadBalancer, Policy};
 use scale_lab::model::cluster::Cluster;
 use scale_lab::model::cluster::experiments::{PolicyComparison, ServerCrash, SessionCrash};
 use scale_lab::model::dns::{Dns, DnsCaching, GeoRouting, expected_cache_share};
 use scale_lab::model::failure::{AvailabilityRun, FailureModel, RetryPolicy};
 use scale_lab::model::load::{RequestMix, Workload, closed_loop_mva};
-use scale_lab::model::web::ServerSpec;
-use scale_lab::sim::{Dist, sweep, theory};
+use scale_lab::model::sessions::{SessionStore, Sessions};
+use scale_lab::model::web::{ServerSpec, WebTier};
+use scale_lab::sim::{Admission, Dist, SimRng, sweep, theory};
 
 const REPLICATIONS: u64 = 20;
 
@@ -89,7 +93,7 @@ fn power_of_two_choices_follows_the_supermarket_model() {
             .queue_at_least
     };
     let two = replicate(2, |s| run(Policy::PowerOfTwoChoices, n, 5_000.0, s));
-    let random = replicate(3, |s| run(Policy::Random, n, 5_000.0, s));
+    let random = replicate(3, |s| run(Policy::Random, n, 2_500.0, s));
     let at_k = |runs: &[Vec<f64>], k: usize| runs.iter().map(|r| r[k]).collect::<Vec<f64>>();
     for (k, bias) in [(1usize, 0.002), (2, 0.002), (3, 0.005), (4, 0.012)] {
         let supermarket = lambda.powi((1 << k) - 1);
@@ -294,4 +298,123 @@ fn invalid_configurations_are_clear_errors() {
     assert!(Cluster::uniform(w, 2, ServerSpec::unit()).unwrap().weights(&[0.0, 0.0]).unwrap_err().to_string().contains("sum to zero"));
     assert!(HealthChecks::new(-1.0, 3).unwrap_err().to_string().contains("`interval` = -1"));
     assert!(FailureModel::random(100.0, 0.0).unwrap_err().to_string().contains("`mttr` = 0"));
+}
+
+/// Counts the allocations of the calling thread (other tests run on other threads).
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations_in(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn per_request_paths_do_not_allocate() {
+    // Components, once warmed up (tables sized, queues at their high-water mark):
+    // 100 000 requests through each must not allocate at all.
+    let mut rng = SimRng::new(1);
+    for policy in Policy::ALL {
+        let mut lb = LoadBalancer::new(policy, 16).unwrap().with_users(1000);
+        let cycle = |lb: &mut LoadBalancer, rng: &mut SimRng| {
+            let user = rng.below(1000) as u32;
+            let a = lb.pick(user, rng).unwrap();
+            let b = lb.pick(user, rng).unwrap();
+            lb.release(a);
+            lb.release(b);
+        };
+        cycle(&mut lb, &mut rng);
+        assert_eq!(allocations_in(|| (0..100_000).for_each(|_| cycle(&mut lb, &mut rng))), 0, "{policy}");
+    }
+    let mut dns = Dns::new(GeoRouting::from_matrix(&[vec![0.01, 0.1], vec![0.1, 0.01]]).unwrap(), 1.0).unwrap();
+    let n = allocations_in(|| {
+        for i in 0..100_000 {
+            dns.lookup(i as f64 * 0.01, i % 2, &mut rng).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "DNS lookups");
+    for store in [SessionStore::InMemory, SessionStore::Shared { latency: Dist::exponential(0.001).unwrap() }] {
+        let mut sessions = Sessions::new(store).with_users(1000);
+        let n = allocations_in(|| {
+            for i in 0..100_000u32 {
+                sessions.on_request(i % 1000, (i % 7) as usize, &mut rng);
+            }
+        });
+        assert_eq!(n, 0, "sessions {store:?}");
+    }
+    let workload = Workload::poisson(100.0, 0.01).unwrap();
+    let failures = FailureModel::random(100.0, 10.0).unwrap();
+    let n = allocations_in(|| {
+        let mut t = 0.0;
+        for _ in 0..100_000 {
+            t = workload.next_arrival(t, &mut rng).unwrap();
+            std::hint::black_box(workload.request(&mut rng));
+            std::hint::black_box(failures.next_outage(t, &mut rng));
+        }
+    });
+    assert_eq!(n, 0, "workload and failure draws");
+    let mut tier: WebTier<u32> = WebTier::uniform(2, ServerSpec::new(2, 1.0).unwrap()).unwrap();
+    // Eight requests over two 2-worker servers, then every one served (no crash: the
+    // epoch stays 0).
+    let serve_round = |tier: &mut WebTier<u32>, t: f64| {
+        for j in 0..8 {
+            std::hint::black_box(matches!(tier.arrive(t, (j % 2) as usize, j, 0.5, 0.0), Admission::Started(_)));
+        }
+        for server in 0..2 {
+            while tier.in_system(server) > 0 {
+                tier.finish(t + 1.0, server, 0);
+                tier.start_next(t + 1.0, server, |_, _| {});
+            }
+        }
+    };
+    serve_round(&mut tier, 0.0);
+    let n = allocations_in(|| (1..10_000).for_each(|i| serve_round(&mut tier, 2.0 * i as f64)));
+    assert_eq!(n, 0, "web tier");
+
+    // The whole cluster engine: 100 times more requests may add only the logarithmic
+    // growth of its heap, queues and histograms, never an allocation per request.
+    let cluster = |duration: f64| {
+        Cluster::uniform(Workload::poisson(8.0, 1.0).unwrap(), 10, ServerSpec::unit())
+            .unwrap()
+            .policy(Policy::Sticky)
+            .sessions(SessionStore::InMemory)
+            .health_checks(HealthChecks::new(5.0, 2).unwrap())
+            .server_failures(3, FailureModel::outage(500.0, 100.0).unwrap())
+            .unwrap()
+            .retries(RetryPolicy::new(2, 0.1).unwrap())
+            .queue_levels(8)
+            .unwrap()
+            .duration(duration)
+            .unwrap()
+    };
+    let (short, long) = (cluster(1_000.0), cluster(100_000.0));
+    let mut requests = (0, 0);
+    let few = allocations_in(|| requests.0 = short.run(1).unwrap().arrived);
+    let many = allocations_in(|| requests.1 = long.run(1).unwrap().arrived);
+    println!("{} requests: {few} allocations; {} requests: {many} allocations", requests.0, requests.1);
+    assert!(requests.1 > 90 * requests.0);
+    assert!(many <= few + 64, "{many} allocations for {} requests vs {few} for {}", requests.1, requests.0);
 }

@@ -15,7 +15,7 @@
 //!   retried (after a backoff) up to a limit, and a request that never succeeds is lost.
 //! - [`AvailabilityRun`] is the ready-made experiment: one component, `n` in series, `n`
 //!   in parallel, or an active–standby pair, simulated for a long time and compared with
-//!   [`theory::availability`](crate::sim::theory::availability),
+//!   [`theory::availability`],
 //!   [`series`](crate::sim::theory::series) and [`parallel`](crate::sim::theory::parallel).
 //!
 //! The availability of a component is MTBF / (MTBF + MTTR): a server that fails once a

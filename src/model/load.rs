@@ -172,7 +172,10 @@ impl Population {
             acc += share / total;
             upper.push(((acc * users as f64).round() as u32).min(users));
         }
-        *upper.last_mut().expect("at least one region") = users;
+        if let Some(last) = upper.last_mut() {
+            // Rounding must not leave the last users without a region.
+            *last = users;
+        }
         Ok(Population { users, names: regions.iter().map(|(n, _)| n.to_string()).collect(), upper })
     }
 

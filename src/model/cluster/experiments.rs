@@ -333,13 +333,13 @@ pub struct FailoverReport {
 
 impl BalancerFailover {
     /// Balancer units failing as `failures`; the standby takes over after `detection`
-    /// seconds. 10 requests/s over 2 servers (exponential costs of mean 50 ms), no
-    /// retries, one week simulated.
+    /// seconds. 2 requests/s over 2 servers (exponential costs of mean 50 ms), no
+    /// retries, one week simulated (about a second of computing).
     pub fn new(failures: FailureModel, detection: f64) -> Result<Self> {
         Ok(BalancerFailover {
             failures,
             detection: non_negative("detection", detection)?,
-            rate: 10.0,
+            rate: 2.0,
             servers: 2,
             cost: Dist::exponential(0.050)?,
             retry: RetryPolicy::none(),
@@ -659,7 +659,7 @@ impl SessionCrash {
     pub fn run(&self, seed: u64) -> Result<SessionCrashReport> {
         let shared = SessionStore::Shared { latency: self.store_latency };
         let setups = [(Policy::Sticky, SessionStore::InMemory), (Policy::RoundRobin, shared), (Policy::RoundRobin, SessionStore::InMemory)];
-        let mut sides: Vec<SessionSide> = setups
+        let sides: Vec<SessionSide> = setups
             .par_iter()
             .map(|&(policy, store)| {
                 let report = self.cluster(policy, store)?.run(seed)?;
@@ -676,9 +676,8 @@ impl SessionCrash {
                 })
             })
             .collect::<Result<_>>()?;
-        let round_robin_in_memory = sides.pop().expect("three set-ups");
-        let shared_store = sides.pop().expect("three set-ups");
-        let sticky_in_memory = sides.pop().expect("three set-ups");
+        let [sticky_in_memory, shared_store, round_robin_in_memory]: [SessionSide; 3] =
+            sides.try_into().map_err(|_| Error::InvalidConfig("expected three session set-ups".into()))?;
         Ok(SessionCrashReport { sticky_in_memory, shared_store, round_robin_in_memory })
     }
 }

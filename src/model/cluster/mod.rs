@@ -173,8 +173,7 @@ pub struct ClusterSeries {
 }
 
 impl ClusterReport {
-    /// The utilisation of the whole fleet over the window (busy over available
-    /// server-seconds, weighted by each server's share).
+    /// The average of the servers' utilisations over the window.
     pub fn mean_utilisation(&self) -> f64 {
         let n = self.servers.len().max(1) as f64;
         self.servers.iter().map(|s| s.utilisation).sum::<f64>() / n
@@ -717,7 +716,11 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule_unit_outage(&mut self, unit: usize, after: f64) {
-        let model = if unit == 0 { &self.cfg.balancer_failures } else { &self.cfg.standby.as_ref().expect("a standby").0 };
+        let model = match (unit, &self.cfg.standby) {
+            (0, _) => &self.cfg.balancer_failures,
+            (_, Some((standby, _))) => standby,
+            (_, None) => return,
+        };
         if let Some(o) = model.next_outage(after, &mut self.rng_units[unit])
             && o.start < self.end
         {
@@ -908,7 +911,7 @@ impl<'a> Sim<'a> {
             if round.marked_down + round.marked_up > 0 {
                 for id in 0..self.believed.len() {
                     let now_believed = self.lb.believes_up(id);
-                    if now_believed != self.believed[id] && self.tier.state(id) != Some(ServerState::Booting) {
+                    if now_believed != self.believed[id] {
                         self.detections.push(Detection { server: id, at: now, up: now_believed });
                     }
                     self.believed[id] = now_believed;
@@ -1022,7 +1025,12 @@ impl<'a> Sim<'a> {
     fn report(mut self) -> ClusterReport {
         let end = if self.stopped_early.is_some() { self.events.now() } else { self.end };
         self.take_snapshot(end);
-        let snap = self.snapshot.take().expect("a snapshot was taken");
+        let snap = self.snapshot.take().unwrap_or_else(|| Snapshot {
+            utilisation: Vec::new(),
+            queue_at_least: Vec::new(),
+            balancer_down: 0.0,
+            server_seconds: 0.0,
+        });
         let window = (end - self.start).max(0.0);
         let servers = self
             .counts
