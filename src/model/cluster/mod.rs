@@ -5,7 +5,8 @@
 //! loop: a [`Workload`] makes requests, a [`LoadBalancer`] picks a server, the
 //! [`WebTier`] queues and serves, [`Sessions`] are read on the way, [`FailureModel`]s
 //! crash servers, the balancer and the session store, a [`RetryPolicy`] retries failed
-//! attempts and an [`Autoscaler`] grows and shrinks the fleet. One server and no
+//! attempts, and the fleet grows and shrinks by plan ([`Cluster::scale_at`]) or by an
+//! [`Autoscaler`]. One server and no
 //! balancer policy to speak of is lesson 1's single server; a hundred servers under
 //! power of two choices is the supermarket model. The ready-made lesson experiments in
 //! [`experiments`] are thin configurations of it.
@@ -26,7 +27,7 @@
 
 pub mod experiments;
 
-use crate::error::{Error, Result, non_negative, positive};
+use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::balancer::{BalancerStats, HealthChecks, LoadBalancer, Policy};
 use crate::model::failure::{ActiveStandby, FailureModel, RequestOutcomes, RetryPolicy, UptimeMeter};
 use crate::model::load::{RequestKind, Traffic, Workload};
@@ -50,6 +51,7 @@ pub struct Cluster {
     retry: RetryPolicy,
     error_latency: f64,
     autoscaler: Option<(Autoscaler, ServerSpec)>,
+    plans: Vec<Plan>,
     queue_limit: Option<usize>,
     timeout: Option<f64>,
     duration: f64,
@@ -57,6 +59,14 @@ pub struct Cluster {
     window: Option<f64>,
     levels: usize,
     max_backlog: usize,
+}
+
+/// A planned change of the fleet's size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Plan {
+    at: f64,
+    servers: usize,
+    boot: f64,
 }
 
 /// What a [`Cluster`] run measured.
@@ -87,7 +97,7 @@ pub struct ClusterReport {
     pub sessions: Option<SessionStats>,
     /// The balancer's availability and decisions.
     pub balancer: BalancerReport,
-    /// (time, servers up) at the start and at every change.
+    /// (time, servers up) at the start and at every change: a step function.
     pub fleet: Vec<(f64, usize)>,
     /// Machine-seconds paid for during the window.
     pub server_seconds: f64,
@@ -210,6 +220,7 @@ impl Cluster {
             retry: RetryPolicy::none(),
             error_latency: 0.0,
             autoscaler: None,
+            plans: Vec::new(),
             queue_limit: None,
             timeout: None,
             duration: 1000.0,
@@ -310,6 +321,18 @@ impl Cluster {
     pub fn autoscale(mut self, autoscaler: Autoscaler, spec: ServerSpec) -> Result<Self> {
         ServerSpec::new(spec.workers, spec.speed)?;
         self.autoscaler = Some((autoscaler, spec));
+        Ok(self)
+    }
+
+    /// At time `at`, scale the fleet to `servers` ≥ 1 (scale out by hand, or in): new
+    /// servers are copies of the first one and serve `boot` seconds after launch; on
+    /// scale-in the newest servers are retired (they finish their queues).
+    pub fn scale_at(mut self, at: f64, servers: usize, boot: f64) -> Result<Self> {
+        self.plans.push(Plan {
+            at: non_negative("at", at)?,
+            servers: at_least_one("servers", servers)?,
+            boot: non_negative("boot", boot)?,
+        });
         Ok(self)
     }
 
@@ -414,6 +437,7 @@ enum Ev {
     StoreDown,
     StoreUp,
     Scale,
+    Plan(u32),
     Ready(u32),
     WarmupEnd,
     End,
@@ -646,6 +670,10 @@ impl<'a> Sim<'a> {
                     self.schedule_store_outage(now);
                 }
                 Ev::Scale => self.scale(now)?,
+                Ev::Plan(i) => {
+                    let plan = self.cfg.plans[i as usize];
+                    self.resize(now, plan.servers, self.cfg.servers[0], plan.boot)?;
+                }
                 Ev::Ready(id) => {
                     let id = id as usize;
                     if self.tier.ready(now, id) {
@@ -701,6 +729,11 @@ impl<'a> Sim<'a> {
         self.schedule_store_outage(0.0);
         if let Some((a, _)) = &self.autoscaler {
             self.events.schedule_at(a.interval(), Ev::Scale);
+        }
+        for (i, plan) in self.cfg.plans.iter().enumerate() {
+            if plan.at < self.end {
+                self.events.schedule_at(plan.at, Ev::Plan(i as u32));
+            }
         }
     }
 
@@ -971,28 +1004,7 @@ impl<'a> Sim<'a> {
         let up = self.tier.up();
         let active = up + self.tier.booting();
         let desired = scaler.desired(now, up, active, observed);
-        if desired > active {
-            for _ in active..desired {
-                let id = self.tier.launch(now, spec)?;
-                let lb_id = self.lb.add_server(spec.capacity())?;
-                if lb_id != id {
-                    return Err(Error::InvalidConfig(format!("server ids diverged: tier {id}, balancer {lb_id}")));
-                }
-                self.lb.mark(id, false)?;
-                self.counts.push(ServerCounts::default());
-                self.believed.push(false);
-                self.events.schedule_at(now + scaler.boot(), Ev::Ready(id as u32));
-            }
-        } else if desired < active {
-            for _ in desired..active {
-                let newest = (0..self.tier.len()).rev().find(|&id| self.tier.is_up(id));
-                if let Some(id) = newest {
-                    self.lb.remove_server(id)?;
-                    self.tier.retire(now, id)?;
-                }
-            }
-            self.fleet_changed(now);
-        }
+        self.resize(now, desired, spec, scaler.boot())?;
         self.autoscaler = Some((scaler, spec));
         if !self.ended {
             self.events.schedule_at(now + scaler.interval(), Ev::Scale);
@@ -1000,10 +1012,46 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    /// Launches or retires servers until `desired` are up or booting: new ones of
+    /// `spec` serve after `boot` seconds; the newest go first.
+    fn resize(&mut self, now: f64, desired: usize, spec: ServerSpec, boot: f64) -> Result<()> {
+        let active = self.tier.up() + self.tier.booting();
+        for _ in active..desired {
+            let id = self.tier.launch(now, spec)?;
+            let lb_id = self.lb.add_server(spec.capacity())?;
+            if lb_id != id {
+                return Err(Error::InvalidConfig(format!("server ids diverged: tier {id}, balancer {lb_id}")));
+            }
+            self.lb.mark(id, false)?;
+            self.counts.push(ServerCounts::default());
+            self.believed.push(false);
+            self.events.schedule_at(now + boot, Ev::Ready(id as u32));
+        }
+        for _ in desired..active {
+            let newest = (0..self.tier.len())
+                .rev()
+                .find(|&id| matches!(self.tier.state(id), Some(ServerState::Up | ServerState::Booting)));
+            if let Some(id) = newest {
+                self.lb.remove_server(id)?;
+                self.tier.retire(now, id)?;
+            }
+        }
+        if desired < active {
+            self.fleet_changed(now);
+        }
+        Ok(())
+    }
+
     fn fleet_changed(&mut self, now: f64) {
         let up = self.tier.up();
-        if self.fleet.last().is_none_or(|&(_, n)| n != up) {
-            self.fleet.push((now, up));
+        match self.fleet.last_mut() {
+            // Several changes at one instant: keep the last state.
+            Some(last) if last.0 == now => last.1 = up,
+            Some(&mut (_, n)) if n == up => {}
+            _ => self.fleet.push((now, up)),
+        }
+        if self.fleet.len() >= 2 && self.fleet[self.fleet.len() - 2].1 == up {
+            self.fleet.pop();
         }
     }
 
@@ -1167,6 +1215,32 @@ mod tests {
         let retried = c.clone().retries(RetryPolicy::new(3, 4.0).unwrap()).run(3).unwrap();
         assert!(retried.outcomes.lost < r.outcomes.lost / 3, "{}", retried.outcomes.lost);
         assert!(retried.outcomes.retried > 0);
+    }
+
+    #[test]
+    fn planned_scale_out_and_in() {
+        // One server at ρ = 0.9 (λ = 9/s, 0.1 s each); at 100 s two more are launched
+        // and serve from 130 s; at 300 s the fleet goes back to one.
+        let c = Cluster::single_server(Workload::poisson(9.0, 0.1).unwrap(), ServerSpec::unit())
+            .unwrap()
+            .policy(Policy::LeastConnections)
+            .warmup(0.0)
+            .unwrap()
+            .duration(400.0)
+            .unwrap()
+            .scale_at(100.0, 3, 30.0)
+            .unwrap()
+            .scale_at(300.0, 1, 0.0)
+            .unwrap();
+        let r = c.run(1).unwrap();
+        assert_eq!(r.fleet, vec![(0.0, 1), (130.0, 3), (300.0, 1)]);
+        assert_eq!(r.servers.len(), 3);
+        assert!(r.servers[1].served > 100 && r.servers[2].served > 100);
+        // Server-seconds: 400 + 2 × (300 − 100) plus the few seconds the retired ones
+        // spent finishing their queues.
+        assert!(r.server_seconds >= 800.0 && r.server_seconds < 810.0, "{}", r.server_seconds);
+        assert_eq!(r.outcomes.lost, 0);
+        assert!(c.clone().scale_at(10.0, 0, 0.0).is_err());
     }
 
     #[test]
