@@ -4,6 +4,7 @@ pub mod balancer;
 pub mod cluster;
 pub mod dns;
 pub mod failure;
+pub mod hashing;
 pub mod load;
 pub mod sessions;
 pub mod web;
