@@ -21,7 +21,8 @@ def main() -> None:
     ours_n = sys.argv[1] if len(sys.argv) > 1 else "10000000"
     simpy_n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
     out = subprocess.run(
-        ["cargo", "run", "--quiet", "--release", "--example", "mmc_throughput", "--", ours_n],
+        ["cargo", "run", "--quiet", "--release", "--no-default-features",
+         "--example", "mmc_throughput", "--", ours_n],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     ours = json.loads(out.strip().splitlines()[-1])

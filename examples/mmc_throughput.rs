@@ -1,7 +1,8 @@
 //! Simulates the M/M/c benchmark model (λ = 9, μ = 1, c = 10) and prints how many
 //! simulated requests per second one core handles, and the peak memory.
 //!
-//! `cargo run --release --example mmc_throughput -- [requests]` (default 10^7).
+//! `cargo run --release --no-default-features --example mmc_throughput -- [requests]`
+//! (default 10^7; without the runner feature, a release build needs only the library).
 //! bench/compare_simpy.py runs it next to the same model in SimPy.
 
 use std::time::Instant;

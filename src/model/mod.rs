@@ -1,6 +1,13 @@
 //! The parts of the architecture, composable into the topologies of the chapter.
 
+pub mod balancer;
 pub mod cdn;
+pub mod cluster;
 pub mod datacenter;
+pub mod dns;
+pub mod failure;
 pub mod hashing;
+pub mod load;
 pub mod region;
+pub mod sessions;
+pub mod web;
