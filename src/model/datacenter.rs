@@ -23,6 +23,7 @@
 
 use std::fmt;
 
+use super::dns::GeoRouting;
 use super::region::Regions;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::lang::t;
@@ -30,16 +31,17 @@ use crate::report::{Table, ToTable};
 use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, Station, StationStats, TimeSeries};
 
 /// Routes users to the nearest listed data center (site); sites fail and recover, and
-/// routing follows after a delay.
+/// routing follows after a delay. The choice itself is DNS geo-routing
+/// ([`GeoRouting`]: the nearest healthy site by round trip); this adds the time it takes
+/// health checks to notice.
 #[derive(Debug, Clone)]
 pub struct GeoRouter {
     regions: Regions,
     sites: Vec<usize>,
     up: Vec<bool>,
-    listed: Vec<bool>,
+    geo: GeoRouting,
     pending: Vec<Change>,
     failover_delay: f64,
-    table: Vec<Option<usize>>,
 }
 
 /// A listing change that takes effect at `at`.
@@ -61,18 +63,16 @@ impl GeoRouter {
         for &r in site_regions {
             regions.check("site region", r)?;
         }
-        let n = site_regions.len();
-        let mut router = GeoRouter {
-            table: vec![None; regions.len()],
+        let rtt: Vec<Vec<f64>> =
+            (0..regions.len()).map(|u| site_regions.iter().map(|&s| regions.rtt(u, s)).collect()).collect();
+        Ok(GeoRouter {
+            geo: GeoRouting::from_matrix(&rtt)?,
             regions,
             sites: site_regions.to_vec(),
-            up: vec![true; n],
-            listed: vec![true; n],
+            up: vec![true; site_regions.len()],
             pending: Vec::new(),
             failover_delay: 0.0,
-        };
-        router.rebuild();
-        Ok(router)
+        })
     }
 
     /// Routing reacts `delay` ≥ 0 seconds after a site fails or recovers (health-check
@@ -105,7 +105,7 @@ impl GeoRouter {
         if self.pending.first().is_some_and(|c| c.at <= now) {
             self.apply(now);
         }
-        self.table[user]
+        self.geo.route(user)
     }
 
     /// Site `site` fails at `now`. Returns when routing moves its users away.
@@ -130,7 +130,7 @@ impl GeoRouter {
             self.pending.remove(i);
             return now;
         }
-        if self.listed[site] == listed {
+        if self.geo.is_healthy(site) == listed {
             return now;
         }
         let at = now + self.failover_delay;
@@ -144,26 +144,8 @@ impl GeoRouter {
 
     fn apply(&mut self, now: f64) {
         let due = self.pending.iter().take_while(|c| c.at <= now).count();
-        if due == 0 {
-            return;
-        }
         for c in self.pending.drain(..due) {
-            self.listed[c.site] = c.listed;
-        }
-        self.rebuild();
-    }
-
-    fn rebuild(&mut self) {
-        for user in 0..self.regions.len() {
-            let listed = (0..self.sites.len()).filter(|&s| self.listed[s]);
-            let mut best: Option<(usize, f64)> = None;
-            for s in listed {
-                let d = self.regions.rtt(user, self.sites[s]);
-                if best.is_none_or(|(_, bd)| d < bd) {
-                    best = Some((s, d));
-                }
-            }
-            self.table[user] = best.map(|(s, _)| s);
+            self.geo.set_healthy(c.site, c.listed).expect("sites are checked when the router is built");
         }
     }
 }

@@ -10,4 +10,5 @@ pub mod hashing;
 pub mod load;
 pub mod region;
 pub mod sessions;
+pub mod topology;
 pub mod web;
