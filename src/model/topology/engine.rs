@@ -1,6 +1,6 @@
 //! The event loop of a topology: one request's path through the tiers.
 
-use super::report::{ComponentKind, ComponentReport, KindReport, TopologyReport};
+use super::report::{ComponentKind, ComponentReport, TopologyReport, Traffic};
 use super::spec::Topology;
 use crate::error::Result;
 use crate::model::balancer::LoadBalancer;
@@ -9,9 +9,9 @@ use crate::model::datacenter::{GeoRouter, stats_between};
 use crate::model::dns::{Dns, GeoRouting, Source};
 use crate::model::hashing::HashRing;
 use crate::model::load::RequestKind;
-use crate::model::sessions::{SessionOutcome, Sessions};
+use crate::model::sessions::{SessionOutcome, SessionStats, Sessions};
 use crate::model::web::WebTier;
-use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats};
+use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf};
 
 /// A request on its way through the topology.
 #[derive(Debug, Clone, Copy)]
@@ -41,26 +41,75 @@ struct Fetch {
     edge: u32,
     object: u32,
     url: u32,
+    content: u32,
     entered: f64,
     measured: bool,
 }
 
+/// Events name requests and fetches by their slot in the engine's tables, which keeps
+/// the future-event list small (most of the time of a run goes to it).
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
-    Dispatch(Req),
-    WebDone { epoch: u32, req: Req },
-    DbEnter(Req),
-    DbDone { epoch: u32, req: Req },
-    Respond(Req),
-    OriginEnter(Fetch),
-    OriginDone { epoch: u32, fetch: Fetch },
-    Fill { fetch: Fetch, content: u32 },
+    Dispatch(u32),
+    WebDone { epoch: u32, id: u32 },
+    DbEnter(u32),
+    DbDone { epoch: u32, id: u32 },
+    Respond(u32),
+    OriginEnter(u32),
+    OriginDone { epoch: u32, fetch: u32 },
+    Fill(u32),
     Publish,
-    Crash(usize),
-    Recover(usize),
-    Health(usize),
+    Crash(u32),
+    Recover(u32),
+    Health(u32),
     Measure(bool),
+}
+
+/// Values in numbered slots, the freed slots reused.
+struct Slab<T> {
+    items: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T> Slab<T> {
+    fn new() -> Slab<T> {
+        Slab { items: Vec::new(), free: Vec::new() }
+    }
+
+    #[inline]
+    fn insert(&mut self, item: T) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.items[id as usize] = item;
+                id
+            }
+            None => {
+                self.items.push(item);
+                (self.items.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, id: u32) {
+        self.free.push(id);
+    }
+}
+
+impl<T> std::ops::Index<u32> for Slab<T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, id: u32) -> &T {
+        &self.items[id as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<u32> for Slab<T> {
+    #[inline]
+    fn index_mut(&mut self, id: u32) -> &mut T {
+        &mut self.items[id as usize]
+    }
 }
 
 /// One data center's front: balancer, web servers, sessions.
@@ -69,14 +118,14 @@ struct Site {
     up: bool,
     changed_at: f64,
     lb: LoadBalancer,
-    web: WebTier<Req>,
+    web: WebTier<u32>,
     sessions: Option<Sessions>,
     lb_comp: usize,
     web_comp: usize,
 }
 
 struct DbNode {
-    station: Station<Req>,
+    station: Station<u32>,
     site: usize,
     comp: usize,
     /// The replica set it belongs to (index into `replica_sets`), if a replica.
@@ -89,12 +138,13 @@ struct ReplicaSet {
 }
 
 struct CdnState {
-    cdn: Cdn<Req>,
+    cdn: Cdn<u32>,
+    objects: Option<Zipf>,
     /// Per region, the edge that serves its users.
     edge_of: Vec<usize>,
     edge_regions: Vec<usize>,
     origin_region: usize,
-    origin: Option<Station<Fetch>>,
+    origin: Option<Station<u32>>,
     origin_service: Dist,
     updates: Option<Arrivals>,
     edge_comp: usize,
@@ -114,8 +164,12 @@ struct Comp {
 }
 
 impl Comp {
+    /// Per-component histograms keep 2 significant digits (percentiles within 1 %):
+    /// a topology has dozens of components, and histograms of 3 digits would not stay
+    /// in the processor's caches. End-to-end latencies keep 3.
     fn new(name: String, kind: ComponentKind) -> Comp {
-        Comp { name, kind, latency: LatencyHistogram::new(), completed: 0, errors: 0, hits: None, start: None, station: None }
+        let latency = LatencyHistogram::with_digits(2);
+        Comp { name, kind, latency, completed: 0, errors: 0, hits: None, start: None, station: None }
     }
 }
 
@@ -137,12 +191,15 @@ struct Engine<'a> {
     replica_set_of: Vec<Option<usize>>,
     ring: Option<HashRing>,
     cdn: Option<CdnState>,
+    reqs: Slab<Req>,
+    fetches: Slab<Fetch>,
     comps: Vec<Comp>,
     measuring: bool,
-    requests: u64,
-    latency: LatencyHistogram,
-    errors: u64,
-    by_kind: [KindReport; 3],
+    /// Per users' region and request kind (`slot * 3 + kind`), what the users saw; the
+    /// totals per kind and per region are summed at the end.
+    cells: Vec<Traffic>,
+    /// Per region index, the slot of its users in `cells`.
+    region_slot: Vec<usize>,
     stopped_early: Option<String>,
 }
 
@@ -183,8 +240,9 @@ impl<'a> Engine<'a> {
 
         let mut cdn = None;
         if let Some(spec) = &topo.cdn {
-            let objects = usize::try_from(spec.objects.n())
-                .map_err(|_| crate::Error::param("objects", spec.objects.n(), "a number of objects that fits in memory"))?;
+            let n = spec.objects.as_ref().unwrap_or(topo.workload.keys()).n();
+            let objects =
+                usize::try_from(n).map_err(|_| crate::Error::param("objects", n, "a number of objects that fits in memory"))?;
             let edge_regions = topo.edges.clone();
             let edge_of = (0..regions.len())
                 .map(|u| {
@@ -201,6 +259,7 @@ impl<'a> Engine<'a> {
             let origin = spec.origin.server_count().map(Station::new).transpose()?;
             cdn = Some(CdnState {
                 cdn: Cdn::new(edge_regions.len(), objects, spec.ttl)?.versioned_urls(spec.versioned),
+                objects: spec.objects.clone(),
                 edge_of,
                 edge_regions,
                 origin_region: topo.sites[0],
@@ -292,12 +351,12 @@ impl<'a> Engine<'a> {
             replica_set_of,
             ring,
             cdn,
+            reqs: Slab::new(),
+            fetches: Slab::new(),
             comps,
             measuring: false,
-            requests: 0,
-            latency: LatencyHistogram::new(),
-            errors: 0,
-            by_kind: Default::default(),
+            cells: vec![Traffic::default(); topo.user_regions.len() * 3],
+            region_slot: (0..regions.len()).map(|r| topo.user_regions.iter().position(|&u| u == r).unwrap_or(0)).collect(),
             stopped_early: None,
         })
     }
@@ -324,27 +383,25 @@ impl<'a> Engine<'a> {
         if let Some(o) = topo.failures[i].1.next_outage(after, &mut self.failure_rng)
             && o.start < self.end
         {
-            self.events.schedule_at(o.start, Event::Crash(i));
+            self.events.schedule_at(o.start, Event::Crash(i as u32));
             if o.end.is_finite() {
-                self.events.schedule_at(o.end, Event::Recover(i));
+                self.events.schedule_at(o.end, Event::Recover(i as u32));
             }
         }
     }
 
+    #[inline]
     fn handle(&mut self, now: f64, event: Event) {
         match event {
             Event::Arrival => self.arrival(now),
-            Event::Dispatch(req) => self.to_web(now, req),
-            Event::WebDone { epoch, req } => self.web_done(now, epoch, req),
-            Event::DbEnter(req) => self.db_enter(now, req),
-            Event::DbDone { epoch, req } => self.db_done(now, epoch, req),
-            Event::Respond(req) => {
-                let rtt = self.topo.regions.user_rtt(req.region as usize, self.sites[req.site as usize].region);
-                self.respond(now, req, rtt);
-            }
-            Event::OriginEnter(fetch) => self.origin_enter(now, fetch),
+            Event::Dispatch(id) => self.to_web(now, id),
+            Event::WebDone { epoch, id } => self.web_done(now, epoch, id),
+            Event::DbEnter(id) => self.db_enter(now, id),
+            Event::DbDone { epoch, id } => self.db_done(now, epoch, id),
+            Event::Respond(id) => self.respond_here(now, id),
+            Event::OriginEnter(f) => self.origin_enter(now, f),
             Event::OriginDone { epoch, fetch } => self.origin_done(now, epoch, fetch),
-            Event::Fill { fetch, content } => self.fill(now, fetch, content),
+            Event::Fill(f) => self.fill(now, f),
             Event::Publish => {
                 let c = self.cdn.as_mut().expect("updates come with a CDN");
                 let object = self.update_rng.index(c.cdn.objects());
@@ -356,17 +413,17 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            Event::Crash(i) => self.crash(now, self.topo.failures[i].0),
+            Event::Crash(i) => self.crash(now, self.topo.failures[i as usize].0),
             Event::Recover(i) => {
-                self.recover(now, self.topo.failures[i].0);
-                self.schedule_crash(i, now);
+                self.recover(now, self.topo.failures[i as usize].0);
+                self.schedule_crash(i as usize, now);
             }
             Event::Health(site) => {
-                let s = &self.sites[site];
+                let s = &self.sites[site as usize];
                 if now >= s.changed_at + self.topo.failover_delay {
                     let up = s.up;
                     if let Some(dns) = self.dns.as_mut() {
-                        dns.geo_mut().set_healthy(site, up).expect("sites are checked when the engine is built");
+                        dns.geo_mut().set_healthy(site as usize, up).expect("sites are checked when the engine is built");
                     }
                 }
             }
@@ -377,13 +434,14 @@ impl<'a> Engine<'a> {
     fn arrival(&mut self, now: f64) {
         let r = self.topo.workload.request(&mut self.rng);
         let measured = self.measuring;
+        let region = self.topo.user_regions[r.region as usize];
         let req = Req {
             sent: now,
             entered: now,
             key: r.key,
             cost: r.cost,
             user: r.user,
-            region: self.topo.user_regions[r.region as usize] as u32,
+            region: region as u32,
             site: 0,
             slot: 0,
             node: 0,
@@ -391,13 +449,13 @@ impl<'a> Engine<'a> {
             measured,
         };
         if measured {
-            self.requests += 1;
-            self.by_kind[r.kind.index()].requests += 1;
+            self.cells[self.region_slot[region] * 3 + r.kind.index()].requests += 1;
         }
+        let id = self.reqs.insert(req);
         if r.kind == RequestKind::Static && self.cdn.is_some() {
-            self.to_edge(now, req);
+            self.to_edge(now, id);
         } else {
-            self.route(now, req);
+            self.route(now, id);
         }
         if let Some(next) = self.topo.workload.next_arrival(now, &mut self.rng)
             && next < self.end
@@ -408,74 +466,77 @@ impl<'a> Engine<'a> {
 
     /// Picks the data center: by DNS (a lookup, then the request goes on) or by the
     /// geo-router.
-    fn route(&mut self, now: f64, mut req: Req) {
+    fn route(&mut self, now: f64, id: u32) {
+        let (region, measured) = (self.reqs[id].region as usize, self.reqs[id].measured);
         if let Some(dns) = self.dns.as_mut() {
-            let res = dns.lookup(now, req.region as usize, &mut self.rng).expect("every region has a resolver");
+            let res = dns.lookup(now, region, &mut self.rng).expect("every region has a resolver");
             let c = &mut self.comps[self.dns_comp];
-            if req.measured {
+            if measured {
                 c.completed += 1;
                 c.latency.record(res.latency);
                 *c.hits.as_mut().expect("the DNS counts hits") += (res.source == Source::Cache) as u64;
             }
             match res.data_center {
                 Some(site) => {
-                    req.site = site as u32;
-                    self.events.schedule_at(now + res.latency, Event::Dispatch(req));
+                    self.reqs[id].site = site as u32;
+                    self.events.schedule_at(now + res.latency, Event::Dispatch(id));
                 }
                 None => {
-                    c.errors += req.measured as u64;
-                    self.fail(req);
+                    c.errors += measured as u64;
+                    self.fail(id);
                 }
             }
             return;
         }
-        match self.router.route(now, req.region as usize) {
+        match self.router.route(now, region) {
             Some(site) => {
-                req.site = site as u32;
-                self.to_web(now, req);
+                self.reqs[id].site = site as u32;
+                self.to_web(now, id);
             }
-            None => self.fail(req),
+            None => self.fail(id),
         }
     }
 
-    fn to_web(&mut self, now: f64, mut req: Req) {
+    fn to_web(&mut self, now: f64, id: u32) {
+        let req = &mut self.reqs[id];
         let site = &mut self.sites[req.site as usize];
         let Some(server) = site.lb.pick(req.user, &mut self.rng) else {
             self.comps[site.lb_comp].errors += req.measured as u64;
-            self.fail(req);
+            self.fail(id);
             return;
         };
         self.comps[site.lb_comp].completed += req.measured as u64;
         req.slot = server as u32;
+        req.entered = now;
         let mut extra = 0.0;
         if let Some(sessions) = site.sessions.as_mut() {
             let used = sessions.on_request(req.user, server, &mut self.rng);
             if used.outcome == SessionOutcome::Unavailable {
                 site.lb.release(server);
                 self.comps[site.web_comp + server].errors += req.measured as u64;
-                self.fail(req);
+                self.fail(id);
                 return;
             }
             extra = used.latency;
         }
-        req.entered = now;
-        match site.web.arrive(now, server, req, req.cost, extra) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, req: s.job }),
+        match site.web.arrive(now, server, id, req.cost, extra) {
+            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, id }),
             Admission::Queued => {
                 if site.web.in_system(server) > self.topo.max_backlog {
                     let name = self.comps[site.web_comp + server].name.clone();
                     self.backlog(now, &name);
                 }
             }
-            Admission::Rejected(req) => {
+            Admission::Rejected(_) => {
                 site.lb.release(server);
                 self.comps[site.web_comp + server].errors += req.measured as u64;
-                self.fail(req);
+                self.fail(id);
             }
         }
     }
 
-    fn web_done(&mut self, now: f64, epoch: u32, req: Req) {
+    fn web_done(&mut self, now: f64, epoch: u32, id: u32) {
+        let req = self.reqs[id];
         let server = req.slot as usize;
         let site = &mut self.sites[req.site as usize];
         let ok = site.web.finish(now, server, epoch);
@@ -483,23 +544,22 @@ impl<'a> Engine<'a> {
         let next = site.web.start_next(now, server, |_, _| {});
         let comp = site.web_comp + server;
         if let Some(s) = next {
-            self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, req: s.job });
+            self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, id: s.job });
         }
         if !ok {
             self.comps[comp].errors += req.measured as u64;
-            self.fail(req);
+            self.fail(id);
             return;
         }
-        self.record(comp, req, now);
+        self.record(comp, &req, now);
         let topo = self.topo;
         let Some(db) = &topo.db else {
-            return self.respond_here(now, req);
+            return self.respond_here(now, id);
         };
         if req.kind == RequestKind::Static {
-            return self.respond_here(now, req);
+            return self.respond_here(now, id);
         }
         let shard = self.ring.as_ref().map_or(0, |r| r.node_for(req.key) as usize);
-        let mut req = req;
         let (node, query) = match req.kind {
             RequestKind::Write => (self.primaries[shard], db.write),
             _ => match self.replica_set_of[shard * self.sites.len() + req.site as usize] {
@@ -507,122 +567,139 @@ impl<'a> Engine<'a> {
                 Some(set) => {
                     let set = &mut self.replica_sets[set];
                     let slot = set.lb.pick(req.user, &mut self.rng).expect("replicas never leave the rotation");
-                    req.slot = slot as u32;
+                    self.reqs[id].slot = slot as u32;
                     (set.nodes[slot], db.read)
                 }
             },
         };
-        self.to_db(now, node, req, query);
+        self.to_db(now, node, id, query);
     }
 
-    /// Sends `req` to database node `node`, across regions if it is elsewhere.
-    fn to_db(&mut self, now: f64, node: usize, mut req: Req, query: Dist) {
+    /// Sends request `id` to database node `node`, across regions if it is elsewhere.
+    fn to_db(&mut self, now: f64, node: usize, id: u32, query: Dist) {
+        // The query's time is drawn now, so that the order of draws does not depend on
+        // network delays.
+        let cost = query.sample(&mut self.rng);
+        let req = &mut self.reqs[id];
         req.node = node as u32;
-        // The query's service time is drawn now, so that the draw order does not depend
-        // on network delays.
-        req.cost = query.sample(&mut self.rng);
-        let hop = self.hop(req.site as usize, self.nodes[node].site);
+        req.cost = cost;
+        let site = req.site as usize;
+        let hop = self.hop(site, self.nodes[node].site);
         if hop > 0.0 {
-            self.events.schedule_at(now + hop, Event::DbEnter(req));
+            self.events.schedule_at(now + hop, Event::DbEnter(id));
         } else {
-            self.db_enter(now, req);
+            self.db_enter(now, id);
         }
     }
 
-    /// Half the round trip between two data centers.
+    /// Half the round trip between two data centers (0 inside one).
+    #[inline]
     fn hop(&self, a: usize, b: usize) -> f64 {
-        self.topo.regions.rtt(self.sites[a].region, self.sites[b].region) / 2.0
+        if a == b { 0.0 } else { self.topo.regions.rtt(self.sites[a].region, self.sites[b].region) / 2.0 }
     }
 
-    fn db_enter(&mut self, now: f64, mut req: Req) {
+    fn db_enter(&mut self, now: f64, id: u32) {
+        let req = &mut self.reqs[id];
         req.entered = now;
         let n = &mut self.nodes[req.node as usize];
-        match n.station.arrive(now, req, req.cost) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, req: s.job }),
+        match n.station.arrive(now, id, req.cost) {
+            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id }),
             Admission::Queued => {
                 if n.station.queue_len() > self.topo.max_backlog {
                     let name = self.comps[n.comp].name.clone();
                     self.backlog(now, &name);
                 }
             }
-            Admission::Rejected(req) => {
-                let comp = n.comp;
+            Admission::Rejected(_) => {
                 if let Some(set) = n.set {
                     self.replica_sets[set].lb.release(req.slot as usize);
                 }
-                self.comps[comp].errors += req.measured as u64;
-                self.fail(req);
+                self.comps[n.comp].errors += req.measured as u64;
+                self.fail(id);
             }
         }
     }
 
-    fn db_done(&mut self, now: f64, epoch: u32, req: Req) {
+    fn db_done(&mut self, now: f64, epoch: u32, id: u32) {
+        let req = self.reqs[id];
         let n = &mut self.nodes[req.node as usize];
         let ok = n.station.finish(now, epoch);
         if let Some(set) = n.set {
             self.replica_sets[set].lb.release(req.slot as usize);
         }
-        let comp = n.comp;
-        let node_site = n.site;
+        let (comp, node_site) = (n.comp, n.site);
         if let Some(s) = n.station.start_next(now, |_, _| {}) {
             self.schedule_db(s);
         }
         if !ok {
             self.comps[comp].errors += req.measured as u64;
-            self.fail(req);
+            self.fail(id);
             return;
         }
-        self.record(comp, req, now);
+        self.record(comp, &req, now);
         let hop = self.hop(req.site as usize, node_site);
         if hop > 0.0 {
-            self.events.schedule_at(now + hop, Event::Respond(req));
+            self.events.schedule_at(now + hop, Event::Respond(id));
         } else {
-            self.respond_here(now, req);
+            self.respond_here(now, id);
         }
     }
 
-    fn schedule_db(&mut self, s: Start<Req>) {
-        self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, req: s.job });
+    fn schedule_db(&mut self, s: Start<u32>) {
+        self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id: s.job });
     }
 
-    fn to_edge(&mut self, now: f64, mut req: Req) {
+    fn to_edge(&mut self, now: f64, id: u32) {
         let c = self.cdn.as_mut().expect("static requests go to the edge only with a CDN");
-        let spec = self.topo.cdn.as_ref().expect("a CDN has a spec");
+        let req = &mut self.reqs[id];
         let edge = c.edge_of[req.region as usize];
-        let object = spec.objects.sample(&mut self.rng) as usize;
+        let object = match &c.objects {
+            Some(z) => z.sample(&mut self.rng) as usize,
+            None => req.key as usize,
+        };
         req.entered = now;
-        match c.cdn.request(now, edge, object, req) {
+        match c.cdn.request(now, edge, object, id) {
             Lookup::Hit(served) => {
-                let comp = c.edge_comp + edge;
-                *self.comps[comp].hits.as_mut().expect("an edge counts hits") += req.measured as u64;
+                if req.measured {
+                    *self.comps[c.edge_comp + edge].hits.as_mut().expect("an edge counts hits") += 1;
+                }
                 self.answer_from_edge(now, edge, served);
             }
             Lookup::Miss { url } => {
                 let half = self.topo.regions.rtt(c.edge_regions[edge], c.origin_region) / 2.0;
-                let fetch = Fetch { edge: edge as u32, object: object as u32, url, entered: now + half, measured: self.measuring };
-                self.events.schedule_at(now + half, Event::OriginEnter(fetch));
+                let fetch = Fetch {
+                    edge: edge as u32,
+                    object: object as u32,
+                    url,
+                    content: 0,
+                    entered: now + half,
+                    measured: self.measuring,
+                };
+                let f = self.fetches.insert(fetch);
+                self.events.schedule_at(now + half, Event::OriginEnter(f));
             }
             Lookup::Waiting => {}
         }
     }
 
-    fn answer_from_edge(&mut self, now: f64, edge: usize, served: Served<Req>) {
+    fn answer_from_edge(&mut self, now: f64, edge: usize, served: Served<u32>) {
         let c = self.cdn.as_ref().expect("an edge answer comes from a CDN");
         let comp = c.edge_comp + edge;
-        let rtt = self.topo.regions.user_rtt(served.job.region as usize, c.edge_regions[edge]);
-        self.record(comp, served.job, now);
+        let req = self.reqs[served.job];
+        let rtt = self.topo.regions.user_rtt(req.region as usize, c.edge_regions[edge]);
+        self.record(comp, &req, now);
         self.respond(now, served.job, rtt);
     }
 
-    fn origin_enter(&mut self, now: f64, fetch: Fetch) {
+    fn origin_enter(&mut self, now: f64, f: u32) {
         let c = self.cdn.as_mut().expect("fetches come from a CDN");
         let service = c.origin_service.sample(&mut self.rng);
         let Some(station) = c.origin.as_mut() else {
-            self.events.schedule_at(now + service, Event::OriginDone { epoch: 0, fetch });
+            self.events.schedule_at(now + service, Event::OriginDone { epoch: 0, fetch: f });
             return;
         };
-        match station.arrive(now, fetch, service) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::OriginDone { epoch: s.epoch, fetch }),
+        match station.arrive(now, f, service) {
+            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::OriginDone { epoch: s.epoch, fetch: f }),
             Admission::Queued => {
                 if station.queue_len() > self.topo.max_backlog {
                     self.backlog(now, "origin");
@@ -632,7 +709,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn origin_done(&mut self, now: f64, epoch: u32, fetch: Fetch) {
+    fn origin_done(&mut self, now: f64, epoch: u32, f: u32) {
         let c = self.cdn.as_mut().expect("fetches come from a CDN");
         if let Some(station) = c.origin.as_mut() {
             station.finish(now, epoch);
@@ -640,28 +717,30 @@ impl<'a> Engine<'a> {
                 self.events.schedule_at(s.done_at, Event::OriginDone { epoch: s.epoch, fetch: s.job });
             }
         }
-        let comp = c.origin_comp;
-        let content = c.cdn.origin_read(fetch.object as usize, fetch.url);
+        let fetch = &mut self.fetches[f];
+        fetch.content = c.cdn.origin_read(fetch.object as usize, fetch.url);
         let half = self.topo.regions.rtt(c.edge_regions[fetch.edge as usize], c.origin_region) / 2.0;
         if fetch.measured {
-            let m = &mut self.comps[comp];
+            let m = &mut self.comps[c.origin_comp];
             m.completed += 1;
             m.latency.record(now - fetch.entered);
         }
-        self.events.schedule_at(now + half, Event::Fill { fetch, content });
+        self.events.schedule_at(now + half, Event::Fill(f));
     }
 
-    fn fill(&mut self, now: f64, fetch: Fetch, content: u32) {
+    fn fill(&mut self, now: f64, f: u32) {
+        let fetch = self.fetches[f];
+        self.fetches.remove(f);
         let c = self.cdn.as_mut().expect("fills come from a CDN");
         let edge = fetch.edge as usize;
-        for served in c.cdn.fill(now, edge, fetch.object as usize, fetch.url, content) {
+        for served in c.cdn.fill(now, edge, fetch.object as usize, fetch.url, fetch.content) {
             self.answer_from_edge(now, edge, served);
         }
     }
 
     /// Records a request's time in component `comp` (from `req.entered` to `now`).
     #[inline]
-    fn record(&mut self, comp: usize, req: Req, now: f64) {
+    fn record(&mut self, comp: usize, req: &Req, now: f64) {
         if req.measured {
             let c = &mut self.comps[comp];
             c.completed += 1;
@@ -669,27 +748,30 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Answers `req` from its data center.
-    fn respond_here(&mut self, now: f64, req: Req) {
+    /// Answers request `id` from its data center.
+    fn respond_here(&mut self, now: f64, id: u32) {
+        let req = &self.reqs[id];
         let rtt = self.topo.regions.user_rtt(req.region as usize, self.sites[req.site as usize].region);
-        self.respond(now, req, rtt);
+        self.respond(now, id, rtt);
     }
 
     /// The user gets the answer: `rtt` is their round trip to where it came from.
     #[inline]
-    fn respond(&mut self, now: f64, req: Req, rtt: f64) {
+    fn respond(&mut self, now: f64, id: u32, rtt: f64) {
+        let req = &self.reqs[id];
         if req.measured {
-            let latency = now - req.sent + rtt;
-            self.latency.record(latency);
-            self.by_kind[req.kind.index()].latency.record(latency);
+            let cell = self.region_slot[req.region as usize] * 3 + req.kind.index();
+            self.cells[cell].latency.record(now - req.sent + rtt);
         }
+        self.reqs.remove(id);
     }
 
-    fn fail(&mut self, req: Req) {
+    fn fail(&mut self, id: u32) {
+        let req = &self.reqs[id];
         if req.measured {
-            self.errors += 1;
-            self.by_kind[req.kind.index()].errors += 1;
+            self.cells[self.region_slot[req.region as usize] * 3 + req.kind.index()].errors += 1;
         }
+        self.reqs.remove(id);
     }
 
     fn backlog(&mut self, now: f64, name: &str) {
@@ -706,36 +788,32 @@ impl<'a> Engine<'a> {
         let s = &mut self.sites[site];
         s.up = false;
         s.changed_at = now;
+        let mut lost = Vec::new();
         for server in 0..s.web.len() {
-            let lost = s.web.crash(now, server).expect("the server exists");
+            for id in s.web.crash(now, server).expect("the server exists") {
+                s.lb.release(server);
+                self.comps[s.web_comp + server].errors += self.reqs[id].measured as u64;
+                lost.push(id);
+            }
             if let Some(sessions) = s.sessions.as_mut() {
                 sessions.server_crashed(server);
             }
-            for req in lost {
-                s.lb.release(server);
-                self.comps[s.web_comp + server].errors += req.measured as u64;
-                if req.measured {
-                    self.errors += 1;
-                    self.by_kind[req.kind.index()].errors += 1;
+        }
+        for n in self.nodes.iter_mut().filter(|n| n.site == site) {
+            for id in n.station.crash(now) {
+                if let Some(set) = n.set {
+                    self.replica_sets[set].lb.release(self.reqs[id].slot as usize);
                 }
+                self.comps[n.comp].errors += self.reqs[id].measured as u64;
+                lost.push(id);
             }
         }
-        for i in 0..self.nodes.len() {
-            if self.nodes[i].site != site {
-                continue;
-            }
-            let lost = self.nodes[i].station.crash(now);
-            for req in lost {
-                if let Some(set) = self.nodes[i].set {
-                    self.replica_sets[set].lb.release(req.slot as usize);
-                }
-                self.comps[self.nodes[i].comp].errors += req.measured as u64;
-                self.fail(req);
-            }
+        for id in lost {
+            self.fail(id);
         }
         self.router.fail(now, site);
         if self.dns.is_some() {
-            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site));
+            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
         }
     }
 
@@ -751,7 +829,7 @@ impl<'a> Engine<'a> {
         }
         self.router.recover(now, site);
         if self.dns.is_some() {
-            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site));
+            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
         }
     }
 
@@ -799,7 +877,7 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let sessions = if self.topo.sessions.is_some() {
-            let mut total = crate::model::sessions::SessionStats::default();
+            let mut total = SessionStats::default();
             for s in self.sites.iter().filter_map(|s| s.sessions.as_ref()) {
                 let st = s.stats();
                 total.created += st.created;
@@ -813,12 +891,26 @@ impl<'a> Engine<'a> {
         } else {
             None
         };
+        let mut by_kind: [Traffic; 3] = Default::default();
+        let mut by_region = Vec::with_capacity(self.topo.user_regions.len());
+        let mut all = Traffic::default();
+        for (slot, &region) in self.topo.user_regions.iter().enumerate() {
+            let mut here = Traffic::default();
+            for (k, kind) in by_kind.iter_mut().enumerate() {
+                let cell = &self.cells[slot * 3 + k];
+                kind.add(cell);
+                here.add(cell);
+                all.add(cell);
+            }
+            by_region.push((self.topo.regions.name(region).to_string(), here));
+        }
         TopologyReport {
             duration: self.topo.duration,
-            requests: self.requests,
-            latency: self.latency,
-            errors: self.errors,
-            by_kind: self.by_kind,
+            requests: all.requests,
+            latency: all.latency,
+            errors: all.errors,
+            by_kind,
+            by_region,
             components,
             sessions,
             dns: self.dns.map(|d| d.stats()),

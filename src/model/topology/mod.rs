@@ -43,7 +43,7 @@ mod engine;
 mod report;
 mod spec;
 
-pub use report::{ComponentKind, ComponentReport, ComponentRow, KindReport, TopologyReport};
+pub use report::{ComponentKind, ComponentReport, ComponentRow, TopologyReport, Traffic};
 pub use spec::{CdnSpec, Db, Topology, TopologyBuilder};
 
 use crate::error::Result;

@@ -60,7 +60,8 @@ pub struct ComponentReport {
     /// Requests it finished (answered, or passed on).
     pub completed: u64,
     /// The time requests spent in it (queueing included; for a CDN edge, the wait for
-    /// the origin on a miss). Empty for a load balancer, which adds no time.
+    /// the origin on a miss), percentiles within 1 %. Empty for a load balancer, which
+    /// adds no time.
     pub latency: LatencyHistogram,
     /// Requests it turned away or lost.
     pub errors: u64,
@@ -91,15 +92,24 @@ pub struct ComponentRow {
     pub errors: u64,
 }
 
-/// The requests of one kind.
+/// The requests of one kind, or of one region's users.
 #[derive(Debug, Clone, Default)]
-pub struct KindReport {
+pub struct Traffic {
     /// Requests sent.
     pub requests: u64,
     /// End-to-end latency of those answered (network round trips included).
     pub latency: LatencyHistogram,
     /// Requests that failed.
     pub errors: u64,
+}
+
+impl Traffic {
+    /// Adds `other`'s counts and latencies to these.
+    pub fn add(&mut self, other: &Traffic) {
+        self.requests += other.requests;
+        self.latency.merge(&other.latency);
+        self.errors += other.errors;
+    }
 }
 
 /// What a [`Topology`](super::Topology) run measured: requests sent in the measured
@@ -115,7 +125,9 @@ pub struct TopologyReport {
     /// Requests that failed.
     pub errors: u64,
     /// Per request kind, indexed by [`RequestKind::index`].
-    pub by_kind: [KindReport; 3],
+    pub by_kind: [Traffic; 3],
+    /// Per users' region (name, traffic), in the order the regions were given.
+    pub by_region: Vec<(String, Traffic)>,
     /// Per component, in the order a request meets them.
     pub components: Vec<ComponentReport>,
     /// Session counts, if sessions are kept.
@@ -128,8 +140,16 @@ pub struct TopologyReport {
 
 impl TopologyReport {
     /// The requests of `kind`.
-    pub fn kind(&self, kind: RequestKind) -> &KindReport {
+    pub fn kind(&self, kind: RequestKind) -> &Traffic {
         &self.by_kind[kind.index()]
+    }
+
+    /// The requests of the users in the region called `name`.
+    pub fn region(&self, name: &str) -> Result<&Traffic> {
+        self.by_region.iter().find(|(n, _)| n == name).map(|(_, t)| t).ok_or_else(|| {
+            let names: Vec<&str> = self.by_region.iter().map(|(n, _)| n.as_str()).collect();
+            Error::param("region", format!("`{name}`"), format!("a region with users: {}", names.join(", ")))
+        })
     }
 
     /// Answered requests per second.

@@ -87,30 +87,32 @@ impl Db {
 pub struct CdnSpec {
     pub(super) ttl: f64,
     pub(super) versioned: bool,
-    pub(super) objects: Zipf,
+    pub(super) objects: Option<Zipf>,
     pub(super) origin: Origin,
     pub(super) updates: f64,
     pub(super) edges: Option<Vec<String>>,
 }
 
 impl CdnSpec {
-    /// Edges in every region keeping copies for `ttl` ≥ 0 seconds; 1 000 static objects
-    /// of Zipf(α = 1) popularity; an elastic origin taking 20 ms in the first data
-    /// center's region; plain URLs; objects never change.
+    /// Edges in every region keeping copies for `ttl` ≥ 0 seconds; a static request
+    /// asks for the object named by its key (the workload's key popularity); an elastic
+    /// origin taking 20 ms in the first data center's region; plain URLs; objects never
+    /// change.
     pub fn new(ttl: f64) -> Result<CdnSpec> {
         Ok(CdnSpec {
             ttl: non_negative("ttl", ttl)?,
             versioned: false,
-            objects: Zipf::new(1000, 1.0)?,
+            objects: None,
             origin: Origin::elastic(Dist::constant(0.020)?),
             updates: 0.0,
             edges: None,
         })
     }
 
-    /// The static objects and their popularity.
+    /// Static requests ask for objects of their own popularity (fewer assets than
+    /// database keys, say) instead of their key.
     pub fn objects(mut self, popularity: Zipf) -> CdnSpec {
-        self.objects = popularity;
+        self.objects = Some(popularity);
         self
     }
 
