@@ -394,7 +394,7 @@ impl<'a> Engine<'a> {
     fn handle(&mut self, now: f64, event: Event) {
         match event {
             Event::Arrival => self.arrival(now),
-            Event::Dispatch(id) => self.to_web(now, id),
+            Event::Dispatch(id) => self.send_to_web(now, id),
             Event::WebDone { epoch, id } => self.web_done(now, epoch, id),
             Event::DbEnter(id) => self.db_enter(now, id),
             Event::DbDone { epoch, id } => self.db_done(now, epoch, id),
@@ -453,7 +453,7 @@ impl<'a> Engine<'a> {
         }
         let id = self.reqs.insert(req);
         if r.kind == RequestKind::Static && self.cdn.is_some() {
-            self.to_edge(now, id);
+            self.send_to_edge(now, id);
         } else {
             self.route(now, id);
         }
@@ -491,13 +491,13 @@ impl<'a> Engine<'a> {
         match self.router.route(now, region) {
             Some(site) => {
                 self.reqs[id].site = site as u32;
-                self.to_web(now, id);
+                self.send_to_web(now, id);
             }
             None => self.fail(id),
         }
     }
 
-    fn to_web(&mut self, now: f64, id: u32) {
+    fn send_to_web(&mut self, now: f64, id: u32) {
         let req = &mut self.reqs[id];
         let site = &mut self.sites[req.site as usize];
         let Some(server) = site.lb.pick(req.user, &mut self.rng) else {
@@ -572,11 +572,11 @@ impl<'a> Engine<'a> {
                 }
             },
         };
-        self.to_db(now, node, id, query);
+        self.send_to_db(now, node, id, query);
     }
 
     /// Sends request `id` to database node `node`, across regions if it is elsewhere.
-    fn to_db(&mut self, now: f64, node: usize, id: u32, query: Dist) {
+    fn send_to_db(&mut self, now: f64, node: usize, id: u32, query: Dist) {
         // The query's time is drawn now, so that the order of draws does not depend on
         // network delays.
         let cost = query.sample(&mut self.rng);
@@ -649,7 +649,7 @@ impl<'a> Engine<'a> {
         self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id: s.job });
     }
 
-    fn to_edge(&mut self, now: f64, id: u32) {
+    fn send_to_edge(&mut self, now: f64, id: u32) {
         let c = self.cdn.as_mut().expect("static requests go to the edge only with a CDN");
         let req = &mut self.reqs[id];
         let edge = c.edge_of[req.region as usize];

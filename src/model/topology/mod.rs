@@ -54,3 +54,109 @@ impl Topology {
         engine::run(self, seed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::balancer::Policy;
+    use crate::model::failure::FailureModel;
+    use crate::model::load::{RequestKind, RequestMix};
+    use crate::model::region::Regions;
+    use crate::model::sessions::SessionStore;
+    use crate::model::web::ServerSpec;
+    use crate::sim::{Arrivals, Dist};
+
+    fn users() -> TopologyBuilder {
+        Topology::builder().users(Arrivals::poisson(100.0).unwrap()).duration(20.0).warmup(1.0)
+    }
+
+    fn two_regions() -> TopologyBuilder {
+        let regions = Regions::new(&["east", "west"], &[0.01, 0.01], &[[0.0, 0.07], [0.07, 0.0]]).unwrap();
+        users().regions(regions, &[("east", 0.5), ("west", 0.5)]).data_centers(&["east", "west"])
+    }
+
+    fn error(b: TopologyBuilder) -> String {
+        b.build().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_topologies_are_clear_errors() {
+        assert!(error(Topology::builder()).contains("no users"));
+        assert!(error(users().web_servers(2, ServerSpec::unit())).contains("need a load balancer"));
+        assert!(error(users().web_servers(0, ServerSpec::unit())).contains("`web_servers` = 0"));
+        assert!(error(users().regions(Regions::world(), &[("mars", 1.0)])).contains("`mars`"));
+        assert!(error(users().regions(Regions::world(), &[("seoul", 1.0), ("seoul", 1.0)])).contains("twice"));
+        assert!(error(two_regions().data_centers(&["east", "east"])).contains("one per region"));
+        assert!(error(two_regions().data_centers(&["east"]).data_center_failures("west", FailureModel::never())).contains("no data center"));
+        assert!(error(two_regions().database(Db::primary(Dist::constant(0.001).unwrap()).primary_in("north"))).contains("`north`"));
+        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).shards(0))).contains("`shards` = 0"));
+        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).connections(0))).contains("`connections`"));
+        assert!(error(users().cdn(CdnSpec::new(1.0).unwrap().edges_in(&[]))).contains("`edges`"));
+        assert!(error(users().duration(0.0)).contains("`duration`"));
+        assert!(error(users().failover_delay(-1.0)).contains("`failover_delay`"));
+        assert!(error(users().dns(-1.0)).contains("`dns ttl`"));
+        assert!(CdnSpec::new(-1.0).is_err() && CdnSpec::new(1.0).unwrap().updates(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn an_overloaded_server_stops_the_run_and_says_where() {
+        let r = users().mix(RequestMix::reads(Dist::constant(0.02).unwrap())).max_backlog(500).build().unwrap().run(1).unwrap();
+        let why = r.stopped_early.expect("twice the capacity must stop");
+        assert!(why.contains("more than 500 requests were waiting at web-1"), "{why}");
+    }
+
+    #[test]
+    fn dns_caching_makes_a_failover_slower() {
+        // East dies at 5 s for good; health checks notice after 2 s. Without DNS the
+        // router moves users then; with resolvers caching for 10 s some keep being sent
+        // to the dead site for up to 10 s more.
+        let base = || two_regions().data_center_failures("east", FailureModel::crash_at(5.0).unwrap()).failover_delay(2.0);
+        let direct = base().build().unwrap().run(3).unwrap();
+        let cached = base().dns(10.0).build().unwrap().run(3).unwrap();
+        let east = |r: &TopologyReport| r.region("east").unwrap().errors;
+        // About 50 requests/s from east: 2 s of errors without DNS, 2–12 s with.
+        assert!((50..=160).contains(&east(&direct)), "{}", east(&direct));
+        assert!(east(&cached) > east(&direct) + 100, "{} vs {}", east(&cached), east(&direct));
+        assert_eq!(direct.region("west").unwrap().errors, 0);
+        let dns = cached.dns.expect("DNS counts");
+        assert!(dns.lookups > 0 && dns.authoritative > 0);
+        assert!(direct.dns.is_none());
+    }
+
+    #[test]
+    fn sticky_sessions_in_memory_die_with_their_data_center() {
+        let t = two_regions()
+            .mix(RequestMix::new(&[(RequestKind::Read, 1.0, Dist::exponential(0.002).unwrap())]).unwrap())
+            .user_count(500)
+            .web_servers(2, ServerSpec::unit())
+            .load_balancer(Policy::Sticky)
+            .sessions(SessionStore::InMemory)
+            .data_center_failures("west", FailureModel::outage(8.0, 4.0).unwrap())
+            .failover_delay(1.0);
+        let r = t.build().unwrap().run(5).unwrap();
+        let s = r.sessions.expect("sessions are kept");
+        assert!(s.destroyed > 0, "{s:?}");
+        assert!(s.lost > 0, "west users moved to east lost their sessions: {s:?}");
+        let calm = two_regions()
+            .web_servers(2, ServerSpec::unit())
+            .load_balancer(Policy::Sticky)
+            .sessions(SessionStore::InMemory)
+            .user_count(500)
+            .build()
+            .unwrap()
+            .run(5)
+            .unwrap();
+        assert_eq!(calm.sessions.unwrap().lost, 0, "sticky routing keeps every user on their server");
+    }
+
+    #[test]
+    fn static_requests_without_a_cdn_go_to_the_web_tier() {
+        let mix = RequestMix::new(&[(RequestKind::Static, 0.5, Dist::constant(0.001).unwrap()), (RequestKind::Read, 0.5, Dist::constant(0.001).unwrap())]).unwrap();
+        let r = users().mix(mix.clone()).build().unwrap().run(1).unwrap();
+        assert_eq!(r.component("web-1").unwrap().completed, r.requests);
+        let with = users().mix(mix).cdn(CdnSpec::new(60.0).unwrap()).build().unwrap().run(1).unwrap();
+        let statics = with.kind(RequestKind::Static).requests;
+        assert_eq!(with.component("web-1").unwrap().completed + statics, with.requests);
+        assert_eq!(with.component("cdn/all").unwrap().completed, statics);
+    }
+}
