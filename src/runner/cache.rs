@@ -1,7 +1,10 @@
 //! The outputs of lessons already run, kept in `target/scale-lab/cache/NN-slug.json`
-//! under a key: the hash of the lesson's two pages and of the library (`src/**`,
-//! `Cargo.toml`, `Cargo.lock`). A lesson whose key is unchanged is neither rebuilt nor run
-//! again. (Book templates are not in the key: they cannot change what a cell prints.)
+//! under a key: the hash of the lesson's two pages, of the program generated from them
+//! (so a change in how cells run reruns them), and of the library (`src/**` but the
+//! runner's own `src/runner/` and `src/main.rs`, which cells cannot use; `Cargo.toml`,
+//! `Cargo.lock`). A lesson whose key is unchanged is neither rebuilt nor run again. Book
+//! templates and the book's code are not in the key: they cannot change what a cell
+//! prints.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,14 +17,17 @@ use sha2::{Digest, Sha256};
 use super::document::{Block, Lesson, Output};
 use super::files::{hex, write_if_changed};
 
-/// Changes when the stored format or the way cells run changes.
+/// Changes when the stored format, or the way output is read, changes.
 const FORMAT: &str = "scale-lab cache 1";
 
-/// The hash of the library the lessons run against: every file under `src/`, its
-/// `Cargo.toml` and `Cargo.lock` (paths and contents).
+/// The hash of the library the lessons run against: every file under `src/` (but
+/// `src/runner/` and `src/main.rs`), its `Cargo.toml` and `Cargo.lock` (paths and
+/// contents).
 pub fn library_hash(library: &Path) -> anyhow::Result<String> {
     let mut files = Vec::new();
     collect(&library.join("src"), &mut files)?;
+    let runner = [library.join("src/runner"), library.join("src/main.rs")];
+    files.retain(|f| !runner.iter().any(|r| f.starts_with(r)));
     files.sort();
     files.push(library.join("Cargo.toml"));
     files.push(library.join("Cargo.lock"));
@@ -57,10 +63,13 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A lesson's key: the library's hash and the bytes of its pages.
-pub fn lesson_key(library_hash: &str, lesson: &Lesson) -> anyhow::Result<String> {
+/// A lesson's key: the library's hash, the lesson's generated program and the bytes of
+/// its pages.
+pub fn lesson_key(library_hash: &str, program: &str, lesson: &Lesson) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(library_hash.as_bytes());
+    hasher.update((program.len() as u64).to_le_bytes());
+    hasher.update(program.as_bytes());
     for page in &lesson.pages {
         let bytes = fs::read(&page.source)
             .with_context(|| format!("cannot read {}", page.source.display()))?;
@@ -175,5 +184,31 @@ impl Cache {
             serde_json::to_string(&entry)?.as_bytes(),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runner_s_own_code_is_not_part_of_the_library() {
+        let dir = std::env::temp_dir().join(format!("scale-lab-cache-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src/runner")).unwrap();
+        fs::write(dir.join("Cargo.toml"), "[package]").unwrap();
+        fs::write(dir.join("src/lib.rs"), "// lib").unwrap();
+        fs::write(dir.join("src/runner/book.rs"), "// book").unwrap();
+        fs::write(dir.join("src/main.rs"), "// main").unwrap();
+        let before = library_hash(&dir).unwrap();
+        fs::write(dir.join("src/runner/book.rs"), "// a new book").unwrap();
+        fs::write(dir.join("src/main.rs"), "// a new main").unwrap();
+        assert_eq!(library_hash(&dir).unwrap(), before);
+        fs::write(dir.join("src/lib.rs"), "// a new lib").unwrap();
+        assert_ne!(library_hash(&dir).unwrap(), before);
+        fs::write(dir.join("src/lib.rs"), "// lib").unwrap();
+        fs::write(dir.join("Cargo.lock"), "# lock").unwrap();
+        assert_ne!(library_hash(&dir).unwrap(), before);
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

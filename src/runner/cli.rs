@@ -131,7 +131,7 @@ fn run(cli: Cli, progress: &Progress) -> anyhow::Result<bool> {
             let outcome = pipeline::build(&config, progress)?;
             if outcome.lessons.is_empty() && outcome.failures.is_empty() {
                 progress.note(&format!(
-                    "no lessons in {} yet",
+                    "no lessons yet (they go in {}/NN-slug/{{ko,en}}.md)",
                     shown(&config.root.join("lessons"))
                 ));
             }

@@ -286,12 +286,12 @@ pub fn build(config: &Config, progress: &Progress) -> anyhow::Result<Outcome> {
     let mut known: Vec<Option<Lesson>> = Vec::new();
     let mut jobs: Vec<(usize, Job)> = Vec::new();
     for (mut lesson, chosen) in loaded.lessons {
-        let key = cache::lesson_key(&library_hash, &lesson)?;
+        let program = program::generate(&lesson.pages[0]);
+        let key = cache::lesson_key(&library_hash, &program.source, &lesson)?;
         if cache.load(&mut lesson, &key) {
             outcome.cached.push(lesson.id());
             known.push(Some(lesson));
         } else if chosen {
-            let program = program::generate(&lesson.pages[0]);
             jobs.push((
                 known.len(),
                 Job {
