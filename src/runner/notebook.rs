@@ -315,7 +315,7 @@ pub fn is_pristine(bytes: &[u8]) -> bool {
         && sha256_hex(text.replacen(&field, BLANK_HASH, 1).as_bytes()) == hash
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
     /// There was no notebook: it was written.
