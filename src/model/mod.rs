@@ -1,3 +1,4 @@
 //! The parts of the architecture, composable into the topologies of the chapter.
 
 pub mod hashing;
+pub mod queue;
