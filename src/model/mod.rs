@@ -2,3 +2,4 @@
 
 pub mod hashing;
 pub mod queue;
+pub mod sharding;
