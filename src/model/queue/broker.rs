@@ -144,7 +144,9 @@ impl<M: Clone> Broker<M> {
     }
 
     /// At most `limit` ≥ 1 messages may wait; publishing to a full queue fails (the
-    /// producer must slow down or shed load).
+    /// producer must slow down or shed load). Messages coming back from a failed or
+    /// expired delivery are always taken back, so the depth can exceed the limit by at
+    /// most the number in flight.
     pub fn with_capacity(mut self, limit: usize) -> Result<Self> {
         self.capacity = Some(at_least_one("capacity", limit)?);
         Ok(self)
