@@ -167,3 +167,25 @@ fn bad_parameters_are_clear_errors() {
     assert!(OpenQueue::mm1(0.5, 1.0).unwrap().timeout(0.0).is_err());
     assert!(OpenQueue::mm1(0.5, 1.0).unwrap().max_backlog(0).is_err());
 }
+
+#[test]
+fn same_seed_same_table_and_figure_bytes() {
+    use scale_lab::report::{Plot, ToTable};
+    let sweep_loads = |seed: u64| {
+        let loads = [0.5, 0.7, 0.9];
+        let reports = sweep(seed, &loads, |&rho, s| {
+            OpenQueue::mm1(rho * 100.0, 100.0).unwrap().requests(20_000).unwrap().run(s).unwrap()
+        });
+        let table = reports.to_table().to_html();
+        let points: Vec<(f64, f64)> = loads.iter().zip(&reports).map(|(&x, r)| (x, r.response.p99() * 1e3)).collect();
+        let svg = Plot::lines("p99 vs load").series("p99", &points).render().unwrap().svg().to_string();
+        (table, svg)
+    };
+    let (table_a, svg_a) = sweep_loads(21);
+    let (table_b, svg_b) = sweep_loads(21);
+    assert_eq!(table_a, table_b);
+    assert_eq!(svg_a, svg_b);
+    assert_eq!(table_a.matches("<tr").count(), 4, "a header and one row per load");
+    let (table_c, _) = sweep_loads(22);
+    assert_ne!(table_a, table_c, "another seed gives other numbers");
+}

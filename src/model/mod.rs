@@ -1,5 +1,12 @@
 //! The parts of the architecture, composable into the topologies of the chapter.
 
+pub mod balancer;
+pub mod cluster;
+pub mod dns;
+pub mod failure;
 pub mod hashing;
+pub mod load;
 pub mod queue;
+pub mod sessions;
 pub mod sharding;
+pub mod web;

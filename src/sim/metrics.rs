@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 
 use crate::error::{Error, Result, positive};
+use crate::report::{Table, ToTable};
 
 /// Latencies are stored in whole microseconds.
 const UNITS_PER_SECOND: f64 = 1e6;
@@ -145,6 +146,19 @@ impl LatencyHistogram {
         }
         let v = self.hist.median_equivalent(self.hist.value_at_quantile(p / 100.0));
         (v as f64 / UNITS_PER_SECOND).clamp(self.min, self.max)
+    }
+}
+
+/// The usual percentiles of a latency distribution, one row each, in milliseconds.
+impl ToTable for LatencyHistogram {
+    fn to_table(&self) -> Table {
+        let names = ["mean", "p50", "p90", "p99", "p99.9", "max"];
+        let values = [self.mean(), self.p50(), self.p90(), self.p99(), self.p999(), self.max()];
+        Table::builder()
+            .column("statistic", names)
+            .column("latency (ms)", values.map(|s| s * 1e3))
+            .build()
+            .expect("two columns of six rows")
     }
 }
 
@@ -346,6 +360,9 @@ mod tests {
         assert_eq!(a.count(), 3);
         assert!((a.mean() - 0.002).abs() < 1e-12);
         assert_eq!((a.min(), a.max()), (0.001, 0.003));
+        let table = a.to_table();
+        assert_eq!(table.frame().height(), 6);
+        assert!(table.to_html().contains("<td style=\"text-align:right\">2</td>") || table.to_html().contains(">2<"));
         let cdf = a.cdf(5);
         assert!(cdf.windows(2).all(|w| w[0].1 <= w[1].1), "a CDF never decreases");
     }

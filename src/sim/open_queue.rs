@@ -13,6 +13,7 @@ use super::metrics::{LatencyHistogram, LatencySeries, TimeSeries};
 use super::rng::SimRng;
 use super::station::{Admission, Start, Station, StationStats};
 use crate::error::{Error, Result, at_least_one, positive};
+use crate::report::{Table, ToTable};
 
 /// An open queue: arrivals, a service-time distribution, `servers` servers.
 #[derive(Debug, Clone)]
@@ -71,6 +72,27 @@ impl QueueReport {
     /// Little's law on this run: L / (λ·W), which should be close to 1.
     pub fn littles_law_ratio(&self) -> f64 {
         self.mean_in_system / (self.arrival_rate * self.response.mean())
+    }
+}
+
+/// One row: counts, utilisation, and latency in milliseconds.
+impl ToTable for QueueReport {
+    fn to_table(&self) -> Table {
+        let ms = |s: f64| s * 1e3;
+        Table::builder()
+            .column("arrived", [self.arrived])
+            .column("served", [self.served])
+            .column("rejected", [self.rejected])
+            .column("timed out", [self.timed_out])
+            .column("utilisation", [self.station.utilisation()])
+            .column("throughput /s", [self.station.throughput()])
+            .column("mean wait (ms)", [ms(self.wait.mean())])
+            .column("mean (ms)", [ms(self.response.mean())])
+            .column("p50 (ms)", [ms(self.response.p50())])
+            .column("p99 (ms)", [ms(self.response.p99())])
+            .column("p99.9 (ms)", [ms(self.response.p999())])
+            .build()
+            .expect("columns of one row have equal lengths and distinct names")
     }
 }
 

@@ -64,7 +64,7 @@ pub fn mmc_mean_response(lambda: f64, mu: f64, c: usize) -> Result<f64> {
     Ok(mmc_mean_wait(lambda, mu, c)? + 1.0 / mu)
 }
 
-/// M/G/1 mean wait (Pollaczek–Khinchine): λ·E[S²] / (2(1 − ρ)), for service times
+/// M/G/1 mean wait (Pollaczek–Khinchine): λ·E\[S²\] / (2(1 − ρ)), for service times
 /// with the given mean and variance.
 pub fn mg1_mean_wait(lambda: f64, service_mean: f64, service_variance: f64) -> Result<f64> {
     let rho = utilisation(lambda, 1.0 / positive("service_mean", service_mean)?, 1)?;
