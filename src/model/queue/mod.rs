@@ -27,13 +27,15 @@
 //! Ready-made experiments: [`WorkerQueue`] (producers → queue → workers: Erlang C,
 //! backlog drain, autoscaling, an outage), [`Offload`] (a web tier with and without a
 //! queue: bursts and outages) and [`Redelivery`] (at-least-once delivery, duplicates and
-//! idempotency).
+//! idempotency). Their reports implement [`ToTable`](crate::report::ToTable): one row
+//! each, and a slice of reports is one table.
 
 pub mod broker;
 pub mod delivery;
 pub mod offload;
 pub mod redelivery;
 pub mod system;
+mod tables;
 pub mod worker_queue;
 pub mod workers;
 

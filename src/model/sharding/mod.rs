@@ -25,6 +25,9 @@
 //! - [`ShardedStore`] — per-shard load, hot keys and their fixes, scatter-gather
 //!   ([`load`]);
 //! - [`Partitioning`] — partitioning vs sharding ([`partitioning`]).
+//!
+//! [`Resharding`], [`ShardedReport`] and [`PartitionReport`] implement
+//! [`ToTable`](crate::report::ToTable).
 
 mod fanout;
 pub mod keys;
@@ -33,6 +36,7 @@ pub mod map;
 pub mod partitioning;
 pub mod reshard;
 pub mod router;
+mod tables;
 
 pub use fanout::ShardLoad;
 pub use keys::{Keys, split_key};
