@@ -6,5 +6,7 @@ pub mod dns;
 pub mod failure;
 pub mod hashing;
 pub mod load;
+pub mod queue;
 pub mod sessions;
+pub mod sharding;
 pub mod web;
