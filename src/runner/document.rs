@@ -81,10 +81,11 @@ pub struct Cell {
 /// One piece of a cell's output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
-    /// Plain text the cell printed (stdout outside rich blocks, and `Debug` values).
+    /// Plain text the cell printed (stdout outside rich blocks).
     Text(String),
     /// Rich content between `EVCXR_BEGIN_CONTENT <mime>` and `EVCXR_END_CONTENT`
-    /// (`text/html` tables, `image/svg+xml` figures, ...).
+    /// (`text/html` tables, `image/svg+xml` figures, ...). The displayed last expression's
+    /// `Debug` form is `text/plain` rich content, as evcxr sends it.
     Rich {
         /// The MIME type named after `EVCXR_BEGIN_CONTENT`.
         mime: String,
