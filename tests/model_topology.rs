@@ -18,9 +18,10 @@ use scale_lab::model::balancer::Policy;
 use scale_lab::model::cdn::Origin;
 use scale_lab::model::dns::expected_cache_share;
 use scale_lab::model::failure::FailureModel;
-use scale_lab::model::hashing::HashRing;
 use scale_lab::model::load::{RequestKind, RequestMix};
+use scale_lab::model::queue::{Broker, QueueSystem};
 use scale_lab::model::region::Regions;
+use scale_lab::model::sharding::ShardRouter;
 use scale_lab::model::topology::{CdnSpec, ComponentKind, Db, Topology, TopologyReport};
 use scale_lab::model::web::ServerSpec;
 use scale_lab::report::ToTable;
@@ -248,6 +249,37 @@ fn figure_4_a_cdn_takes_the_static_requests_off_the_web_tier() {
 }
 
 // ---------------------------------------------------------------------------------
+// Figure 5: a message queue and workers behind the writes.
+
+#[test]
+fn figure_5_writes_hand_their_slow_work_to_a_queue() {
+    // Figure 3 plus a queue: every write publishes a job when the primary has it, and
+    // two workers (50 ms a job) process them. The writes leave the primary as a Poisson
+    // stream (Burke), so the queue and its workers are an M/M/2 of their own: a job's
+    // time from publish to done is Erlang C's, and the user's write does not wait for it.
+    let lambda = 150.0;
+    let t = Topology::builder()
+        .users(Arrivals::poisson(lambda).unwrap())
+        .mix(RequestMix::new(&[(RequestKind::Read, READS, exp(0.010)), (RequestKind::Write, 1.0 - READS, exp(0.010))]).unwrap())
+        .load_balancer(Policy::Random)
+        .web_servers(2, ServerSpec::unit())
+        .database(Db::primary(exp(0.005)).replicas(1))
+        .queue(QueueSystem::new(2, exp(0.050)).unwrap())
+        .duration(700.0)
+        .build()
+        .unwrap();
+    let runs = replicate(&t, 8);
+    let (jobs, mu) = ((1.0 - READS) * lambda, 20.0);
+    let job = each(&runs, |r| r.component("queue").unwrap().latency.mean());
+    assert_matches("job: publish to done", &job, theory::mmc_mean_response(jobs, mu, 2).unwrap(), 0.05);
+    assert_matches("worker utilisation", &each(&runs, |r| utilisation(r, "workers")), jobs / (2.0 * mu), 0.02);
+    let rate = each(&runs, |r| r.component("workers").unwrap().completed as f64 / r.duration);
+    assert_matches("jobs processed per second", &rate, jobs, 0.02);
+    let write = 1.0 / (100.0 - lambda / 2.0) + 1.0 / (200.0 - jobs);
+    assert_matches("write latency (no wait for the job)", &each(&runs, |r| r.kind(RequestKind::Write).latency.mean()), write, 0.03);
+}
+
+// ---------------------------------------------------------------------------------
 // Figure 6: a sharded database across two data centers.
 
 const KEYS: u64 = 1000;
@@ -270,13 +302,13 @@ fn sharded_across_data_centers(lambda: f64) -> scale_lab::model::topology::Topol
 }
 
 /// The share of requests for each of two shards: Σ p_k over the keys each one owns
-/// (the same ring as the topology's: 2 nodes, 64 virtual nodes each).
+/// (the topology's default router: a consistent-hash ring, 64 virtual nodes per shard).
 fn shard_shares() -> [f64; 2] {
-    let ring = HashRing::new(2, 64).unwrap();
+    let router = ShardRouter::consistent(2, 64).unwrap();
     let zipf = Zipf::new(KEYS, 0.8).unwrap();
     let mut shares = [0.0; 2];
     for (k, p) in zipf.probabilities().iter().enumerate() {
-        shares[ring.node_for(k as u64) as usize] += p;
+        shares[router.shard_for(k as u64)] += p;
     }
     shares
 }
@@ -372,8 +404,9 @@ fn reports_are_deterministic_and_tabulated() {
 }
 
 /// The full multi-tier topology: users in two regions, a CDN for the static assets,
-/// two data centers each with a balancer and eight web servers, a database of four
-/// shards with two replicas per data center; 20 000 requests per second.
+/// two data centers each with a balancer, eight web servers and a queue with sixteen
+/// workers (a 2 s visibility timeout), a database of four shards with two replicas per
+/// data center; 20 000 requests per second.
 fn full_topology(duration: f64) -> Topology {
     Topology::builder()
         .users(Arrivals::poisson(20_000.0).unwrap())
@@ -391,6 +424,7 @@ fn full_topology(duration: f64) -> Topology {
         .load_balancer(Policy::LeastConnections)
         .web_servers(8, ServerSpec::new(8, 1.0).unwrap())
         .database(Db::primary(exp(0.002)).replicas(2).shards(4).connections(4))
+        .queue(QueueSystem::new(16, exp(0.010)).unwrap().with_broker(Broker::new(2.0).unwrap()))
         .duration(duration)
         .warmup(1.0)
         .build()

@@ -1,5 +1,7 @@
 //! The event loop of a topology: one request's path through the tiers.
 
+use std::collections::VecDeque;
+
 use super::report::{ComponentKind, ComponentReport, TopologyReport, Traffic};
 use super::spec::Topology;
 use crate::error::Result;
@@ -7,8 +9,8 @@ use crate::model::balancer::LoadBalancer;
 use crate::model::cdn::{Cdn, Lookup, Served};
 use crate::model::datacenter::{GeoRouter, stats_between};
 use crate::model::dns::{Dns, GeoRouting, Source};
-use crate::model::hashing::HashRing;
 use crate::model::load::RequestKind;
+use crate::model::queue::{Outcome, QueueEvent, QueueSystem};
 use crate::model::sessions::{SessionOutcome, SessionStats, Sessions};
 use crate::model::web::WebTier;
 use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf};
@@ -55,11 +57,12 @@ enum Event {
     WebDone { epoch: u32, id: u32 },
     DbEnter(u32),
     DbDone { epoch: u32, id: u32 },
-    Respond(u32),
+    Reply(u32),
     OriginEnter(u32),
     OriginDone { epoch: u32, fetch: u32 },
     Fill(u32),
     Publish,
+    Queue(u32),
     Crash(u32),
     Recover(u32),
     Health(u32),
@@ -97,6 +100,14 @@ impl<T> Slab<T> {
     }
 }
 
+impl<T> Slab<Option<T>> {
+    /// Takes the value out of slot `id` and frees it.
+    fn take(&mut self, id: u32) -> Option<T> {
+        self.free.push(id);
+        self.items[id as usize].take()
+    }
+}
+
 impl<T> std::ops::Index<u32> for Slab<T> {
     type Output = T;
     #[inline]
@@ -120,8 +131,10 @@ struct Site {
     lb: LoadBalancer,
     web: WebTier<u32>,
     sessions: Option<Sessions>,
+    queue: Option<QueueSystem<()>>,
     lb_comp: usize,
     web_comp: usize,
+    queue_comp: usize,
 }
 
 struct DbNode {
@@ -189,7 +202,16 @@ struct Engine<'a> {
     replica_sets: Vec<ReplicaSet>,
     /// Per shard and data center (`shard * sites + site`), its replica set.
     replica_set_of: Vec<Option<usize>>,
-    ring: Option<HashRing>,
+    /// Queue events waiting in the event list, with their data center.
+    queue_events: Slab<Option<(usize, QueueEvent<()>)>>,
+    /// Queue events a queue system just asked for.
+    queue_buffer: Vec<(f64, QueueEvent<()>)>,
+    /// Visibility deadlines (`Event::Queue` slots), in time order. Every delivery has one
+    /// and almost all of them find their message acked long before: a queue of their own
+    /// (they come in time order, as the timeout is the same for every delivery) keeps
+    /// thousands of them out of the future-event list.
+    deadlines: VecDeque<(f64, u32)>,
+    jobs: u64,
     cdn: Option<CdnState>,
     reqs: Slab<Req>,
     fetches: Slab<Fetch>,
@@ -207,8 +229,20 @@ struct Engine<'a> {
 pub(super) fn run(topo: &Topology, seed: u64) -> Result<TopologyReport> {
     let mut e = Engine::new(topo, seed)?;
     e.start();
-    while let Some((now, event)) = e.events.pop() {
-        e.handle(now, event);
+    loop {
+        // The earlier of the next event and the next deadline (the event on a tie).
+        let deadline = e.deadlines.front().copied();
+        match (e.events.peek_time(), deadline) {
+            (None, None) => break,
+            (next, Some((at, slot))) if next.is_none_or(|t| at < t) => {
+                e.deadlines.pop_front();
+                e.handle(at, Event::Queue(slot));
+            }
+            _ => {
+                let (now, event) = e.events.pop().expect("an event is pending");
+                e.handle(now, event);
+            }
+        }
         if e.stopped_early.is_some() {
             break;
         }
@@ -279,6 +313,11 @@ impl<'a> Engine<'a> {
             for k in 0..topo.web_servers {
                 add(&mut comps, format!("{}web-{}", prefix(i), k + 1), ComponentKind::WebServer);
             }
+            let queue_comp = comps.len();
+            if topo.queue.is_some() {
+                add(&mut comps, format!("{}queue", prefix(i)), ComponentKind::Queue);
+                add(&mut comps, format!("{}workers", prefix(i)), ComponentKind::Workers);
+            }
             let mut web = WebTier::uniform(topo.web_servers, topo.server)?;
             if let Some(limit) = topo.queue_limit {
                 web = web.with_queue_limit(limit);
@@ -290,8 +329,10 @@ impl<'a> Engine<'a> {
                 lb: LoadBalancer::new(topo.policy, topo.web_servers)?.with_users(users),
                 web,
                 sessions: topo.sessions.map(|s| Sessions::new(s).with_users(users)),
+                queue: topo.queue.clone(),
                 lb_comp,
                 web_comp,
+                queue_comp,
             });
         }
 
@@ -299,12 +340,8 @@ impl<'a> Engine<'a> {
         let mut primaries = Vec::new();
         let mut replica_sets = Vec::new();
         let mut replica_set_of = Vec::new();
-        let mut ring = None;
         if let Some(db) = &topo.db {
             let sharded = db.shards > 1;
-            if sharded {
-                ring = Some(HashRing::new(db.shards, db.vnodes)?);
-            }
             for shard in 0..db.shards {
                 let shard_name = if sharded { format!("db/shard-{}", shard + 1) } else { "db".to_string() };
                 let site = topo.primary_sites[shard];
@@ -349,7 +386,10 @@ impl<'a> Engine<'a> {
             primaries,
             replica_sets,
             replica_set_of,
-            ring,
+            queue_events: Slab::new(),
+            queue_buffer: Vec::new(),
+            deadlines: VecDeque::new(),
+            jobs: 0,
             cdn,
             reqs: Slab::new(),
             fetches: Slab::new(),
@@ -398,10 +438,11 @@ impl<'a> Engine<'a> {
             Event::WebDone { epoch, id } => self.web_done(now, epoch, id),
             Event::DbEnter(id) => self.db_enter(now, id),
             Event::DbDone { epoch, id } => self.db_done(now, epoch, id),
-            Event::Respond(id) => self.respond_here(now, id),
+            Event::Reply(id) => self.reply(now, id),
             Event::OriginEnter(f) => self.origin_enter(now, f),
             Event::OriginDone { epoch, fetch } => self.origin_done(now, epoch, fetch),
             Event::Fill(f) => self.fill(now, f),
+            Event::Queue(i) => self.queue_event(now, i),
             Event::Publish => {
                 let c = self.cdn.as_mut().expect("updates come with a CDN");
                 let object = self.update_rng.index(c.cdn.objects());
@@ -554,12 +595,12 @@ impl<'a> Engine<'a> {
         self.record(comp, &req, now);
         let topo = self.topo;
         let Some(db) = &topo.db else {
-            return self.respond_here(now, id);
+            return self.reply(now, id);
         };
         if req.kind == RequestKind::Static {
             return self.respond_here(now, id);
         }
-        let shard = self.ring.as_ref().map_or(0, |r| r.node_for(req.key) as usize);
+        let shard = topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
         let (node, query) = match req.kind {
             RequestKind::Write => (self.primaries[shard], db.write),
             _ => match self.replica_set_of[shard * self.sites.len() + req.site as usize] {
@@ -639,10 +680,65 @@ impl<'a> Engine<'a> {
         self.record(comp, &req, now);
         let hop = self.hop(req.site as usize, node_site);
         if hop > 0.0 {
-            self.events.schedule_at(now + hop, Event::Respond(id));
+            self.events.schedule_at(now + hop, Event::Reply(id));
         } else {
-            self.respond_here(now, id);
+            self.reply(now, id);
         }
+    }
+
+    /// The answer is ready at the web server: a write publishes its job, then the user
+    /// gets the answer.
+    fn reply(&mut self, now: f64, id: u32) {
+        let (site, kind) = (self.reqs[id].site as usize, self.reqs[id].kind);
+        if kind == RequestKind::Write
+            && let Some(q) = self.sites[site].queue.as_mut()
+        {
+            self.jobs += 1;
+            let buffer = &mut self.queue_buffer;
+            match q.publish(now, self.jobs, (), &mut self.rng, &mut |at, e| buffer.push((at, e))) {
+                Ok(Some(_)) => {}
+                // A full broker loses the job.
+                Ok(None) => self.comps[self.sites[site].queue_comp].errors += self.reqs[id].measured as u64,
+                Err(e) => self.stopped_early = Some(format!("stopped at t = {now:.1} s: the queue refused a job: {e}")),
+            }
+            self.schedule_queue_events(site);
+        }
+        self.respond_here(now, id);
+    }
+
+    fn schedule_queue_events(&mut self, site: usize) {
+        for (at, e) in self.queue_buffer.drain(..) {
+            let in_order = self.deadlines.back().is_none_or(|&(last, _)| at >= last);
+            let deadline = matches!(e, QueueEvent::Deadline { .. });
+            let i = self.queue_events.insert(Some((site, e)));
+            if deadline && in_order {
+                self.deadlines.push_back((at, i));
+            } else {
+                self.events.schedule_at(at, Event::Queue(i));
+            }
+        }
+    }
+
+    fn queue_event(&mut self, now: f64, i: u32) {
+        let (site, e) = self.queue_events.take(i).expect("a queue event is handled once");
+        let q = self.sites[site].queue.as_mut().expect("queue events come from a queue");
+        let buffer = &mut self.queue_buffer;
+        let outcome = q.handle(now, e, &mut self.rng, &mut |at, e| buffer.push((at, e)));
+        let comp = self.sites[site].queue_comp;
+        let measured = |t: f64| t >= self.topo.warmup && t < self.end;
+        match outcome {
+            Ok(Outcome::Processed(p)) if measured(p.published_at) => {
+                let c = &mut self.comps[comp];
+                c.completed += 1;
+                c.latency.record(now - p.published_at);
+                self.comps[comp + 1].completed += 1;
+                self.comps[comp + 1].latency.record(now - p.delivered_at);
+            }
+            Ok(Outcome::DeadLettered) => self.comps[comp].errors += 1,
+            Ok(_) => {}
+            Err(e) => self.stopped_early = Some(format!("stopped at t = {now:.1} s: the queue failed: {e}")),
+        }
+        self.schedule_queue_events(site);
     }
 
     fn schedule_db(&mut self, s: Start<u32>) {
@@ -811,9 +907,20 @@ impl<'a> Engine<'a> {
         for id in lost {
             self.fail(id);
         }
+        self.set_workers(now, site, false);
         self.router.fail(now, site);
         if self.dns.is_some() {
             self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
+        }
+    }
+
+    /// The queue's workers in `site` stop (their work in hand fails and goes back to the
+    /// queue, which keeps its messages) or start again.
+    fn set_workers(&mut self, now: f64, site: usize, up: bool) {
+        if let Some(q) = self.sites[site].queue.as_mut() {
+            let buffer = &mut self.queue_buffer;
+            q.set_downstream(now, up, &mut self.rng, &mut |at, e| buffer.push((at, e)));
+            self.schedule_queue_events(site);
         }
     }
 
@@ -827,6 +934,7 @@ impl<'a> Engine<'a> {
         for n in self.nodes.iter_mut().filter(|n| n.site == site) {
             n.station.recover(now);
         }
+        self.set_workers(now, site, true);
         self.router.recover(now, site);
         if self.dns.is_some() {
             self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
@@ -841,6 +949,9 @@ impl<'a> Engine<'a> {
                 if let Some(st) = s.web.stats(server, now) {
                     snapshots.push((s.web_comp + server, st));
                 }
+            }
+            if let Some(q) = &s.queue {
+                snapshots.push((s.queue_comp + 1, q.stats(now).workers));
             }
         }
         for n in &self.nodes {

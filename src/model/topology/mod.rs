@@ -14,10 +14,14 @@
 //! 4. The data center's **load balancer** picks a **web server** (a queue of workers:
 //!    [`crate::model::web::WebTier`]); the session is read on the way if sessions are
 //!    kept ([`crate::model::sessions`]).
-//! 5. The **database**: writes go to the primary of the key's shard, reads to a replica
-//!    of that shard in the same data center (or the primary if there is none). A node in
-//!    another region costs the inter-region round trip.
-//! 6. The answer travels back: the end-to-end latency is the sum of every wait and
+//! 5. The **database**: writes go to the primary of the key's shard (the shard router of
+//!    [`crate::model::sharding`]), reads to a replica of that shard in the same data
+//!    center (or the primary if there is none). A node in another region costs the
+//!    inter-region round trip.
+//! 6. A write then publishes a job to the data center's **message queue**
+//!    ([`crate::model::queue::QueueSystem`]); its workers process it later, and the user
+//!    does not wait for them.
+//! 7. The answer travels back: the end-to-end latency is the sum of every wait and
 //!    service on the way, the DNS lookup, and the user's round trip to their data
 //!    center (or edge).
 //!
@@ -28,13 +32,15 @@
 //! `tests/model_topology.rs` checks each figure against.
 //!
 //! A whole data center can fail ([`TopologyBuilder::data_center_failures`]): its web
-//! servers and database nodes stop with the requests inside them, routing moves its
-//! users after the failover delay (and, with DNS, after the resolvers' TTL), and a write
-//! whose primary lives there fails until it is back.
+//! servers and database nodes stop with the requests inside them, its queue's workers
+//! stop (the queue keeps its messages until they are back), routing moves its users
+//! after the failover delay (and, with DNS, after the resolvers' TTL), and a write whose
+//! primary lives there fails until it is back.
 //!
 //! The figures of the chapter, each a handful of builder lines (see
 //! `tests/model_topology.rs`): one server; web + database; load balancer + two web
-//! servers + primary/replica; + CDN; + sharded database across data centers.
+//! servers + primary/replica; + CDN; + queue and workers; + sharded database across
+//! data centers.
 //!
 //! [`TopologyReport::rows`] gives per component the throughput, p50/p99 latency,
 //! utilisation, hit ratio and errors; as a table with [`ToTable`](crate::report::ToTable).

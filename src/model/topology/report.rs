@@ -27,6 +27,10 @@ pub enum ComponentKind {
     DbPrimary,
     /// A database read replica.
     DbReplica,
+    /// A message queue (its latency: from publishing a job to the end of its processing).
+    Queue,
+    /// The queue's workers (their latency: processing a job).
+    Workers,
 }
 
 impl ComponentKind {
@@ -40,6 +44,8 @@ impl ComponentKind {
             ComponentKind::WebServer => t("웹 서버", "web server"),
             ComponentKind::DbPrimary => t("DB 주 서버", "database primary"),
             ComponentKind::DbReplica => t("DB 복제본", "database replica"),
+            ComponentKind::Queue => t("메시지 큐", "message queue"),
+            ComponentKind::Workers => t("작업 서버", "workers"),
         }
     }
 }

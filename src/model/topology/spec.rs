@@ -5,8 +5,10 @@ use crate::model::balancer::Policy;
 use crate::model::cdn::Origin;
 use crate::model::failure::FailureModel;
 use crate::model::load::{Population, RequestMix, Workload};
+use crate::model::queue::QueueSystem;
 use crate::model::region::Regions;
 use crate::model::sessions::SessionStore;
+use crate::model::sharding::ShardRouter;
 use crate::model::web::ServerSpec;
 use crate::sim::{Arrivals, Dist, Zipf};
 
@@ -20,7 +22,7 @@ pub struct Db {
     pub(super) replicas: usize,
     pub(super) replica_policy: Policy,
     pub(super) shards: usize,
-    pub(super) vnodes: usize,
+    pub(super) router: Option<ShardRouter>,
     pub(super) primary_in: Option<String>,
 }
 
@@ -35,7 +37,7 @@ impl Db {
             replicas: 0,
             replica_policy: Policy::RoundRobin,
             shards: 1,
-            vnodes: 64,
+            router: None,
             primary_in: None,
         }
     }
@@ -70,6 +72,15 @@ impl Db {
     /// per shard); shard `s` has its primary in data center `s mod (data centers)`.
     pub fn shards(mut self, n: usize) -> Db {
         self.shards = n;
+        self.router = None;
+        self
+    }
+
+    /// The keys are split over the shards of `router` (by range, hash, ring, jump hash
+    /// or directory: [`crate::model::sharding`]).
+    pub fn sharded_by(mut self, router: ShardRouter) -> Db {
+        self.shards = router.shards();
+        self.router = Some(router);
         self
     }
 
@@ -158,6 +169,7 @@ pub struct TopologyBuilder {
     dns: Option<f64>,
     db: Option<Db>,
     cdn: Option<CdnSpec>,
+    queue: Option<QueueSystem<()>>,
     failures: Vec<(String, FailureModel)>,
     failover_delay: f64,
     duration: f64,
@@ -181,8 +193,11 @@ pub struct Topology {
     pub(super) sessions: Option<SessionStore>,
     pub(super) dns: Option<f64>,
     pub(super) db: Option<Db>,
+    /// Which shard holds a key (with more than one shard).
+    pub(super) router: Option<ShardRouter>,
     /// The data center of each shard's primary.
     pub(super) primary_sites: Vec<usize>,
+    pub(super) queue: Option<QueueSystem<()>>,
     pub(super) cdn: Option<CdnSpec>,
     /// The region index of each CDN edge.
     pub(super) edges: Vec<usize>,
@@ -210,6 +225,7 @@ impl Default for TopologyBuilder {
             dns: None,
             db: None,
             cdn: None,
+            queue: None,
             failures: Vec::new(),
             failover_delay: 30.0,
             duration: 60.0,
@@ -327,6 +343,14 @@ impl TopologyBuilder {
         self
     }
 
+    /// Every write publishes a job to a message queue once the database has it, and the
+    /// queue's workers process it later (the user does not wait for them). Each data
+    /// center gets its own copy of `queue` (broker and workers).
+    pub fn queue(mut self, queue: QueueSystem<()>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+
     /// The data center in the region called `region` fails as `model` says: everything
     /// in it stops, and routing moves its users `failover_delay` seconds later.
     pub fn data_center_failures(mut self, region: &str, model: FailureModel) -> Self {
@@ -416,9 +440,15 @@ impl TopologyBuilder {
         }
 
         let mut primary_sites = Vec::new();
+        let mut router = None;
         if let Some(db) = &self.db {
             at_least_one("connections", db.connections)?;
             at_least_one("shards", db.shards)?;
+            router = match &db.router {
+                Some(r) => Some(r.clone()),
+                None if db.shards > 1 => Some(ShardRouter::consistent(db.shards, 64)?),
+                None => None,
+            };
             let first = match &db.primary_in {
                 Some(name) => site_of(name, "the database primary's region")?,
                 None => 0,
@@ -461,7 +491,9 @@ impl TopologyBuilder {
             sessions: self.sessions,
             dns: self.dns,
             db: self.db,
+            router,
             primary_sites,
+            queue: self.queue,
             cdn: self.cdn,
             edges,
             failures,
