@@ -28,7 +28,7 @@
 
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::hashing::jump_hash;
-use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, Zipf, derive_seed};
+use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf, derive_seed};
 
 /// The cost, in seconds of one connection, of the parts of a query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -439,7 +439,7 @@ pub struct DbLoadReport {
     pub response: LatencyHistogram,
     /// Utilisation of each node's connections.
     pub utilisation: Vec<f64>,
-    /// Served queries per second.
+    /// Queries completed per second between the first and the last measured arrival.
     pub throughput: f64,
     /// The offered rate, per second.
     pub offered: f64,
@@ -540,6 +540,13 @@ impl DbLoad {
         Ok(self)
     }
 
+    /// Stop (and say so) once more than `n` ≥ 1 queries wait on a node: the guard
+    /// against an overloaded database filling memory. Default 100 000.
+    pub fn max_backlog(mut self, n: usize) -> Result<Self> {
+        self.max_backlog = at_least_one("max_backlog", n)?;
+        Ok(self)
+    }
+
     /// The mean cost of a query of the mix on one node.
     pub fn mean_cost(&self) -> f64 {
         let total: f64 = self.mix.iter().map(|(w, _)| w).sum();
@@ -574,7 +581,9 @@ impl DbLoad {
         let mut all = LatencyHistogram::new();
         let total = self.warmup + self.requests;
         let (mut generated, mut served) = (0u64, 0u64);
-        let (mut measure_from, mut measure_to) = (0.0, None);
+        let mut measure_from = 0.0;
+        // (time, per-node statistics) at the last measured arrival.
+        let mut measure_to: Option<(f64, Vec<StationStats>)> = None;
         let mut stopped_early = None;
         let mut events = EventQueue::new();
         events.schedule_at(-rng.uniform_open0().ln() / self.rate, Event::Arrival);
@@ -613,12 +622,12 @@ impl DbLoad {
                                 self.rate,
                                 self.capacity()
                             ));
-                            measure_to = Some(now);
+                            measure_to = Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
                             break;
                         }
                         events.schedule_at(now - rng.uniform_open0().ln() / self.rate, Event::Arrival);
                     } else {
-                        measure_to = Some(now);
+                        measure_to = Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
                     }
                 }
                 Event::Done { node, epoch } => {
@@ -629,12 +638,13 @@ impl DbLoad {
                 }
             }
         }
-        let end = measure_to.unwrap_or(measure_from);
+        let (end, stats) = measure_to.unwrap_or_else(|| (measure_from, nodes.iter().map(|n| n.station().stats(measure_from)).collect()));
         let span = end - measure_from;
+        let completed: u64 = stats.iter().map(|s| s.completed).sum();
         Ok(DbLoadReport {
             classes,
-            utilisation: nodes.iter().map(|n| n.station().stats(end).utilisation()).collect(),
-            throughput: if span > 0.0 { served as f64 / span } else { 0.0 },
+            utilisation: stats.iter().map(|s| s.utilisation()).collect(),
+            throughput: if span > 0.0 { completed as f64 / span } else { 0.0 },
             response: all,
             offered: self.rate,
             capacity: self.capacity(),

@@ -6,7 +6,9 @@
 //! `fail_at` one server dies: until the failure is detected its requests time out on the
 //! cache and go to the database; after detection it leaves the membership and its keys
 //! move to other servers, which start cold for them. With `hash % N` placement nearly
-//! every key moves, with a ring only the failed server's, with two copies almost none.
+//! every key moves, with a ring only the failed server's. With two copies the other copy
+//! answers — if it is still there: reads only touch a key's first server, so under LRU
+//! a copy that is never read ages out like any cold entry.
 
 use super::cluster::{CacheCluster, Placement, Routed};
 use super::node::{Cache, Lookup};
@@ -53,6 +55,9 @@ pub struct NodeFailureReport {
     pub db_rate_before: f64,
     /// The most database queries started in one window after the failure, per second.
     pub db_peak_after: f64,
+    /// The size of the miss storm: database queries after the failure beyond what the
+    /// rate before it would have sent.
+    pub extra_db_reads: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +160,7 @@ impl NodeFailure {
             moved: 0.0,
             db_rate_before: 0.0,
             db_peak_after: 0.0,
+            extra_db_reads: 0.0,
         };
         let mut events = EventQueue::new();
         events.schedule_at(-arrivals.uniform_open0().ln() / self.rate, Event::Request);
@@ -224,6 +230,9 @@ impl NodeFailure {
         let before: u64 = bins.iter().take(windows_before).map(|b| b.count).sum();
         r.db_rate_before = if windows_before > 0 { before as f64 / (windows_before as f64 * self.window) } else { 0.0 };
         r.db_peak_after = bins.iter().skip(windows_before).map(|b| b.count).max().unwrap_or(0) as f64 / self.window;
+        let after: u64 = bins.iter().skip(windows_before).map(|b| b.count).sum();
+        let windows_after = bins.len().saturating_sub(windows_before);
+        r.extra_db_reads = after as f64 - r.db_rate_before * self.window * windows_after as f64;
         Ok(r)
     }
 }

@@ -11,9 +11,9 @@
 
 use super::router::{ReadPolicy, ReadRouter, Session, Target};
 use super::stream::{LagModel, Replication};
-use crate::error::{Result, at_least_one, non_negative, positive};
+use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::database::{CostModel, Database, Query};
-use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start};
+use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start, sweep};
 
 /// The read/write split experiment's parameters (see the [module docs](self)).
 #[derive(Debug, Clone)]
@@ -168,6 +168,15 @@ impl ReadWriteSplit {
         } else {
             self.replicas as f64 * c / self.read_cost()
         }
+    }
+
+    /// The same workload with each replica count in `counts` (e.g. `&[0, 1, 2, 4]`), in
+    /// parallel, each with `seed` (the same requests for every count).
+    pub fn compare_replicas(&self, counts: &[usize], seed: u64) -> Result<Vec<SplitReport>> {
+        if counts.is_empty() {
+            return Err(Error::InvalidConfig("compare_replicas needs at least one replica count".into()));
+        }
+        sweep(seed, counts, |&n, _| ReadWriteSplit { replicas: n, ..self.clone() }.run(seed)).into_iter().collect()
     }
 
     /// Runs with `seed`.
