@@ -45,10 +45,11 @@ fn assert_within_one_point(what: &str, values: &[f64], approx: f64) {
 
 #[test]
 fn lru_matches_ches_approximation() {
-    // 10^4 keys, 4 replications of 10^6 requests after 2·10^5: each hit ratio's sd is
-    // about √(h(1−h)/10^6) ≈ 0.0005, so 5 SE of the mean of 4 is ≈ 0.0013.
+    // 10^4 keys, 4 replications of 5·10^5 requests after 10^5 (the cache is full and
+    // settled after a few thousand misses): each hit ratio's sd is about
+    // √(h(1−h)/(5·10^5)) ≈ 0.0007, so 5 SE of the mean of 4 is ≈ 0.0018.
     for (i, alpha) in [0.8, 1.0].into_iter().enumerate() {
-        let h = HitRatio::zipf(10_000, alpha).unwrap();
+        let h = HitRatio::zipf(10_000, alpha).unwrap().requests(500_000).unwrap().warmup(100_000);
         for (j, capacity) in [100, 1000].into_iter().enumerate() {
             let (v, che) = hit_ratios(&h, Eviction::Lru, capacity, 4, 10 + 2 * i as u64 + j as u64);
             assert_within_one_point(&format!("LRU α={alpha} C={capacity}"), &v, che);
@@ -58,8 +59,9 @@ fn lru_matches_ches_approximation() {
 
 #[test]
 fn fifo_and_random_match_their_approximation() {
+    // The same run lengths and precision as for LRU.
     for (i, alpha) in [0.8, 1.0].into_iter().enumerate() {
-        let h = HitRatio::zipf(10_000, alpha).unwrap();
+        let h = HitRatio::zipf(10_000, alpha).unwrap().requests(500_000).unwrap().warmup(100_000);
         for (j, capacity) in [100, 1000].into_iter().enumerate() {
             for (k, eviction) in [Eviction::Fifo, Eviction::Random].into_iter().enumerate() {
                 let seed = 20 + 4 * i as u64 + 2 * j as u64 + k as u64;
@@ -73,9 +75,9 @@ fn fifo_and_random_match_their_approximation() {
 #[test]
 fn lfu_approaches_the_top_c_probabilities_and_beats_lru() {
     for (i, alpha) in [0.8, 1.0].into_iter().enumerate() {
-        // The default warm-up of 2·10^5 requests: the counts rank the popular keys well
-        // enough by then that the hit ratio is within the tolerance of its limit.
-        let h = HitRatio::zipf(10_000, alpha).unwrap();
+        // A warm-up of 2·10^5 requests: the counts rank the popular keys well enough by
+        // then that the hit ratio is within the tolerance of its limit.
+        let h = HitRatio::zipf(10_000, alpha).unwrap().requests(500_000).unwrap().warmup(200_000);
         for (j, capacity) in [100, 1000].into_iter().enumerate() {
             let (v, top) = hit_ratios(&h, Eviction::Lfu, capacity, 4, 40 + 2 * i as u64 + j as u64);
             assert_within_one_point(&format!("LFU α={alpha} C={capacity}"), &v, top);
@@ -317,6 +319,8 @@ fn invalid_configurations_are_clear_errors() {
     assert!(msg(CacheCluster::new(3, &t, Placement::Ring { vnodes: 0 }, 1).unwrap_err()).contains("vnodes"));
     assert!(msg(NodeFailure::new(1, 10, 10, 1.0, 1.0).unwrap_err()).contains("`nodes` = 1"));
     assert!(msg(Stampede::new(0, 1.0, 1.0).unwrap_err()).contains("`keys` = 0"));
+    assert!(msg(TtlTradeoff::new(u64::MAX, 1.0, 1.0, 1.0).unwrap_err()).contains("state per key"));
+    assert!(msg(Cache::new(usize::MAX, Eviction::Lru).unwrap_err()).contains("at most"));
     assert!(msg(Stampede::new(1, 1.0, 0.0).unwrap_err()).contains("`ttl` = 0"));
     assert!(msg(TtlTradeoff::new(10, 1.0, 1.0, 0.0).unwrap().capacity(0).unwrap_err()).contains("capacity"));
     assert!(msg(theory::lru_hit_ratio(&[0.3, 0.3], 1).unwrap_err()).contains("sum to 1"));

@@ -580,7 +580,7 @@ impl DbLoad {
             .collect();
         let mut all = LatencyHistogram::new();
         let total = self.warmup + self.requests;
-        let (mut generated, mut served) = (0u64, 0u64);
+        let mut generated = 0u64;
         let mut measure_from = 0.0;
         // (time, per-node statistics) at the last measured arrival.
         let mut measure_to: Option<(f64, Vec<StationStats>)> = None;
@@ -592,7 +592,6 @@ impl DbLoad {
             if s.job.measured {
                 classes[s.job.class].response.record(s.done_at - s.job.arrived);
                 all.record(s.done_at - s.job.arrived);
-                served += 1;
             }
         };
         while let Some((now, event)) = events.pop() {

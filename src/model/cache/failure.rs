@@ -88,7 +88,7 @@ impl NodeFailure {
         Ok(NodeFailure {
             nodes,
             capacity: at_least_one("capacity", capacity)?,
-            zipf: Zipf::new(keys, alpha)?,
+            zipf: Zipf::new(super::check_keys(keys)?, alpha)?,
             rate: positive("rate", rate)?,
             placement: Placement::Ring { vnodes: 100 },
             replicas: 1,

@@ -15,8 +15,9 @@
 //!   long the cache serves the old value.
 //! - **Eviction** decides what a full cache gives up: LRU (least recently used), LFU
 //!   (least frequently used), FIFO or random. Under a skewed (Zipf) popularity LFU keeps
-//!   the most popular keys, LRU nearly as well, FIFO and random less well; the hit ratio
-//!   grows with the logarithm of the size, so the first megabytes matter most.
+//!   the most popular keys, LRU nearly as well, FIFO and random less well; for Zipf
+//!   exponents near 1 the hit ratio grows roughly with the logarithm of the size, so the
+//!   first megabytes matter most.
 //! - **TTL** bounds how long a value may be served without asking the database: a longer
 //!   TTL means more hits and fewer database reads, but staler data when writes don't
 //!   invalidate. [`theory::ttl_for_stale_fraction`] picks a TTL from a staleness budget.
@@ -52,3 +53,15 @@ pub use stampede::{Cure, Stampede, StampedeReport};
 pub use store::Eviction;
 pub use ttl::{TtlPoint, TtlTradeoff};
 pub use writes::{ReadPath, Strategy, WritePath, WriteStrategies, WriteStrategyReport};
+
+/// The most keys an experiment that keeps state per key accepts.
+pub const MAX_KEYS: u64 = 10_000_000;
+
+/// `keys` if it is in 1..=[`MAX_KEYS`].
+fn check_keys(keys: u64) -> crate::Result<u64> {
+    if (1..=MAX_KEYS).contains(&keys) {
+        Ok(keys)
+    } else {
+        Err(crate::Error::param("keys", keys, format!("between 1 and {MAX_KEYS} (the experiment keeps state per key)")))
+    }
+}

@@ -125,8 +125,12 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// A cache of `capacity` ≥ 1 entries evicting by `eviction`, without TTL or leases.
+    /// A cache of `capacity` entries (1 to 2^32 − 2) evicting by `eviction`, without TTL
+    /// or leases.
     pub fn new(capacity: usize, eviction: Eviction) -> Result<Self> {
+        if capacity as u64 >= u32::MAX as u64 {
+            return Err(Error::param("capacity", capacity, format!("at most {} entries", u32::MAX - 1)));
+        }
         Ok(Cache {
             store: Store::new(at_least_one("capacity", capacity)?, eviction),
             ttl: None,

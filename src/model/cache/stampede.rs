@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::node::{Cache, Lease, Lookup};
 use super::store::Eviction;
-use crate::error::{Error, Result, at_least_one, positive};
+use crate::error::{Result, at_least_one, positive};
 use crate::model::database::Database;
 use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, TimeSeries, sweep};
 
@@ -97,11 +97,8 @@ impl Stampede {
     /// Defaults: a database with 20 connections taking 20 ms per fill (exponential), 120 s,
     /// windows of 1 s.
     pub fn new(keys: u64, rate: f64, ttl: f64) -> Result<Self> {
-        if keys == 0 {
-            return Err(Error::param("keys", keys, "at least 1"));
-        }
         Ok(Stampede {
-            keys,
+            keys: super::check_keys(keys)?,
             rate: positive("rate", rate)?,
             ttl: positive("ttl", ttl)?,
             connections: 20,

@@ -73,6 +73,22 @@ pub fn lru_hit_ratio(probs: &[f64], capacity: usize) -> Result<f64> {
     Ok(probs.iter().map(|&p| p * -(-p * t).exp_m1()).sum())
 }
 
+/// The smallest LRU capacity whose hit ratio (Che) reaches `target` (in (0, 1]): how
+/// much memory to give a cache, in entries. Multiply by the entry size for bytes.
+pub fn lru_capacity_for_hit_ratio(probs: &[f64], target: f64) -> Result<usize> {
+    let positive_keys = check(probs)?;
+    if !(target > 0.0 && target <= 1.0) {
+        return Err(Error::param("target", target, "a hit ratio in (0, 1]"));
+    }
+    // The hit ratio grows with the capacity: bisect on 1..=positive_keys (which hits 1).
+    let (mut lo, mut hi) = (1usize, positive_keys);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if lru_hit_ratio(probs, mid)? >= target { hi = mid } else { lo = mid + 1 }
+    }
+    Ok(lo)
+}
+
 /// The characteristic time of the FIFO / random approximation (`Σ pT/(1 + pT) = C`).
 pub fn fifo_time(probs: &[f64], capacity: usize) -> Result<f64> {
     let positive_keys = check(probs)?;
@@ -177,6 +193,12 @@ mod tests {
         let (lru, fifo, lfu) =
             (lru_hit_ratio(&z, 50).unwrap(), fifo_hit_ratio(&z, 50).unwrap(), lfu_hit_ratio(&z, 50).unwrap());
         assert!(fifo < lru && lru < lfu, "{fifo} {lru} {lfu}");
+        // The capacity for a target hit ratio is the smallest that reaches it.
+        let c = lru_capacity_for_hit_ratio(&z, lru).unwrap();
+        assert!(c <= 50 && lru_hit_ratio(&z, c).unwrap() >= lru - 1e-12);
+        assert!(lru_hit_ratio(&z, c - 1).unwrap() < lru);
+        assert_eq!(lru_capacity_for_hit_ratio(&z, 1.0).unwrap(), 1000);
+        assert!(lru_capacity_for_hit_ratio(&z, 0.0).is_err());
         // T solves its equation.
         let t = che_time(&z, 50).unwrap();
         let filled: f64 = z.iter().map(|&p| 1.0 - (-p * t).exp()).sum();

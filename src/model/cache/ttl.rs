@@ -57,7 +57,7 @@ impl TtlTradeoff {
     /// invalidate; 1000 s measured after 100 s.
     pub fn new(keys: u64, alpha: f64, read_rate: f64, write_rate: f64) -> Result<Self> {
         Ok(TtlTradeoff {
-            zipf: Zipf::new(keys, alpha)?,
+            zipf: Zipf::new(super::check_keys(keys)?, alpha)?,
             read_rate: positive("read_rate", read_rate)?,
             write_rate: non_negative("write_rate", write_rate)?,
             duration: 1000.0,
@@ -127,7 +127,7 @@ impl TtlTradeoff {
     pub fn run(&self, ttl: f64, seed: u64) -> Result<TtlPoint> {
         let theory = self.theory(ttl)?;
         let keys = self.zipf.n();
-        let capacity = self.capacity.unwrap_or(keys.min(usize::MAX as u64) as usize);
+        let capacity = self.capacity.unwrap_or(keys as usize);
         let mut cache = Cache::new(capacity, Eviction::Lru)?.ttl(ttl)?.ttl_jitter(self.jitter)?;
         let mut db = vec![0u64; keys as usize];
         let mut rng = SimRng::new(seed);

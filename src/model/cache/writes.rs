@@ -151,7 +151,7 @@ impl WriteStrategies {
     /// log-normal (mean 10 ms, cv 1), write-back flush after 1 s; 200 s measured after 20 s.
     pub fn new(keys: u64, alpha: f64, read_rate: f64, write_rate: f64) -> Result<Self> {
         Ok(WriteStrategies {
-            zipf: Zipf::new(keys, alpha)?,
+            zipf: Zipf::new(super::check_keys(keys)?, alpha)?,
             read_rate: positive("read_rate", read_rate)?,
             write_rate: positive("write_rate", write_rate)?,
             capacity: (keys / 10).max(1) as usize,
