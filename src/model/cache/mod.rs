@@ -34,16 +34,16 @@
 //! Values are *versions*: the database numbers the writes of each key, so a read that
 //! returns an older version than the database holds is a stale read.
 
-mod cluster;
-mod node;
-mod store;
+pub mod cluster;
+pub mod node;
+pub mod store;
 pub mod theory;
 
-mod failure;
-mod hit_ratio;
-mod stampede;
-mod ttl;
-mod writes;
+pub mod failure;
+pub mod hit_ratio;
+pub mod stampede;
+pub mod ttl;
+pub mod writes;
 
 pub use cluster::{CacheCluster, Placement, Routed};
 pub use failure::{NodeFailure, NodeFailureReport};

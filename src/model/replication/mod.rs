@@ -25,12 +25,12 @@
 //! [`ReadRouter`]; closed forms in [`theory`]; experiments [`ReadWriteSplit`],
 //! [`StalenessProbe`], [`EventConsumer`] and [`Failover`].
 
-mod consumer;
-mod failover;
-mod router;
-mod split;
-mod staleness;
-mod stream;
+pub mod consumer;
+pub mod failover;
+pub mod router;
+pub mod split;
+pub mod staleness;
+pub mod stream;
 pub mod theory;
 
 pub use consumer::{ConsumerReport, EventConsumer};
