@@ -10,3 +10,6 @@ pub mod queue;
 pub mod sessions;
 pub mod sharding;
 pub mod web;
+pub mod cache;
+pub mod database;
+pub mod replication;
