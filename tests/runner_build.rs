@@ -45,6 +45,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Gives a fixture root what every repository has next to its lessons: the book's
+/// templates, theme and configuration (`scale-lab build` also builds the book).
+fn copy_book_files(root: &Path) {
+    copy_dir(&library().join("templates"), &root.join("templates"));
+    copy_dir(&library().join("theme"), &root.join("theme"));
+    fs::copy(library().join("book.toml"), root.join("book.toml")).unwrap();
+}
+
 /// The fixture lessons, built once. Lessons, notebooks and the cache start empty; the
 /// generated cargo project is kept so that cargo only recompiles what changed.
 fn built() -> &'static Built {
@@ -57,6 +65,7 @@ fn built() -> &'static Built {
             &library().join("tests/fixtures/lessons"),
             &root.join("lessons"),
         );
+        copy_book_files(&root);
         let config = Config::new(root, library());
         let outcome = pipeline::build(&config, &Progress::quiet()).expect("the build runs");
         Built { config, outcome }
@@ -537,6 +546,7 @@ fn copy_of_built(name: &str) -> Config {
         &from.join("target/scale-lab/cache"),
         &root.join("target/scale-lab/cache"),
     );
+    copy_book_files(&root);
     Config::new(root, library())
 }
 

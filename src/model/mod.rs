@@ -14,3 +14,6 @@ pub mod sessions;
 pub mod sharding;
 pub mod topology;
 pub mod web;
+pub mod cache;
+pub mod database;
+pub mod replication;
