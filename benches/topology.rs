@@ -1,17 +1,18 @@
 //! Benchmark of the topology builder (`cargo bench --bench topology`).
 //!
 //! The headline: the full multi-tier topology of the chapter's last figure — users in
-//! two regions, a CDN, two data centers each with a balancer, eight web servers and a
-//! queue with sixteen workers, a database of four shards with two replicas per data
-//! center — in simulated requests per second on one core (criterion reports
+//! two regions, a CDN, two data centers each with a balancer, eight web servers, a
+//! cache and a queue with sixteen workers, a database of four shards with two replicas
+//! per data center — in simulated requests per second on one core (criterion reports
 //! elements/s). Target: at least 1 million.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use scale_lab::model::balancer::Policy;
+use scale_lab::model::cache::{Cache, Eviction};
 use scale_lab::model::load::{RequestKind, RequestMix};
 use scale_lab::model::queue::{Broker, QueueSystem};
 use scale_lab::model::region::Regions;
-use scale_lab::model::topology::{CdnSpec, Db, Topology};
+use scale_lab::model::topology::{CacheTier, CdnSpec, Db, Topology};
 use scale_lab::model::web::ServerSpec;
 use scale_lab::sim::{Arrivals, Dist};
 
@@ -33,6 +34,7 @@ fn full_topology(rate: f64, duration: f64) -> Topology {
         .cdn(CdnSpec::new(60.0).unwrap())
         .load_balancer(Policy::LeastConnections)
         .web_servers(8, ServerSpec::new(8, 1.0).unwrap())
+        .cache(CacheTier::new(Cache::new(10_000, Eviction::Lru).unwrap().ttl(60.0).unwrap()))
         .database(Db::primary(exp(0.002)).replicas(2).shards(4).connections(4))
         .queue(QueueSystem::new(16, exp(0.010)).unwrap().with_broker(Broker::new(2.0).unwrap()))
         .duration(duration)

@@ -15,6 +15,7 @@
 //! catch an error of that size).
 
 use scale_lab::model::balancer::Policy;
+use scale_lab::model::cache::{Cache, Eviction};
 use scale_lab::model::cdn::Origin;
 use scale_lab::model::dns::expected_cache_share;
 use scale_lab::model::failure::FailureModel;
@@ -22,7 +23,7 @@ use scale_lab::model::load::{RequestKind, RequestMix};
 use scale_lab::model::queue::{Broker, QueueSystem};
 use scale_lab::model::region::Regions;
 use scale_lab::model::sharding::ShardRouter;
-use scale_lab::model::topology::{CdnSpec, ComponentKind, Db, Topology, TopologyReport};
+use scale_lab::model::topology::{CacheTier, CdnSpec, ComponentKind, Db, Topology, TopologyReport};
 use scale_lab::model::web::ServerSpec;
 use scale_lab::report::ToTable;
 use scale_lab::sim::{Arrivals, Dist, Zipf, sweep, theory};
@@ -204,33 +205,34 @@ fn figure_3_balancer_two_web_servers_primary_and_replica() {
 // ---------------------------------------------------------------------------------
 // Figure 4: a CDN in front of the static assets.
 
-fn with_cdn(lambda: f64, static_share: f64, objects: &Zipf, ttl: f64, origin_time: f64) -> Topology {
+/// Figure 4: figure 3 with a cache in front of the database and a CDN in front of the
+/// static assets. (Reads only besides the static requests: a write would end a cached
+/// copy early, which the closed form below leaves out.)
+fn with_cache_and_cdn(lambda: f64, static_share: f64, objects: &Zipf, ttl: f64, origin_time: f64) -> Topology {
     Topology::builder()
         .users(Arrivals::poisson(lambda).unwrap())
-        .mix(
-            RequestMix::new(&[
-                (RequestKind::Static, static_share, exp(0.010)),
-                (RequestKind::Read, (1.0 - static_share) * READS, exp(0.010)),
-                (RequestKind::Write, (1.0 - static_share) * (1.0 - READS), exp(0.010)),
-            ])
-            .unwrap(),
-        )
+        .mix(RequestMix::new(&[(RequestKind::Static, static_share, exp(0.010)), (RequestKind::Read, 1.0 - static_share, exp(0.010))]).unwrap())
+        .keys(objects.clone())
         .cdn(CdnSpec::new(ttl).unwrap().objects(objects.clone()).origin(Origin::elastic(Dist::constant(origin_time).unwrap())))
         .load_balancer(Policy::Random)
         .web_servers(2, ServerSpec::unit())
+        .cache(CacheTier::new(Cache::new(objects.n() as usize, Eviction::Lru).unwrap().ttl(CACHE_TTL).unwrap()))
         .database(Db::primary(exp(0.005)).replicas(1))
         .duration(600.0)
         .build()
         .unwrap()
 }
 
+const CACHE_TTL: f64 = 2.0;
+const LOOKUP: f64 = 0.0005;
+
 #[test]
-fn figure_4_a_cdn_takes_the_static_requests_off_the_web_tier() {
+fn figure_4_a_cdn_and_a_cache_take_load_off_the_web_tier_and_the_database() {
     // Half the requests are static: the web servers see only the other half; the origin
     // sees one request per object per cycle of 1/λ_k + T + d (renewal: see model_edge).
     let (lambda, share, ttl, d) = (300.0, 0.5, 10.0, 0.020);
     let objects = Zipf::new(500, 1.0).unwrap();
-    let runs = replicate(&with_cdn(lambda, share, &objects, ttl, d), 5);
+    let runs = replicate(&with_cache_and_cdn(lambda, share, &objects, ttl, d), 5);
     let dynamic = (1.0 - share) * lambda;
     assert_matches("web-1 utilisation", &each(&runs, |r| utilisation(r, "web-1")), dynamic / 2.0 / 100.0, 0.02);
     let rates: Vec<f64> = objects.probabilities().iter().map(|p| share * lambda * p).collect();
@@ -240,12 +242,25 @@ fn figure_4_a_cdn_takes_the_static_requests_off_the_web_tier() {
     // λd requests that wait for it.
     let static_mean: f64 = rates.iter().map(|l| l * (d + l * d * d / 2.0) / (1.0 + l * (ttl + d))).sum::<f64>() / (share * lambda);
     assert_matches("static latency", &each(&runs, |r| r.kind(RequestKind::Static).latency.mean()), static_mean, 0.03);
-    // The dynamic requests see the figure-3 network at half the load.
-    let web = 1.0 / (100.0 - dynamic / 2.0);
-    let read = web + 1.0 / (200.0 - READS * dynamic);
-    assert_matches("read latency", &each(&runs, |r| r.kind(RequestKind::Read).latency.mean()), read, 0.03);
     let edge = runs[0].component("cdn/all").unwrap();
     assert_eq!(edge.completed, runs[0].kind(RequestKind::Static).requests, "every static request is answered by the edge");
+
+    // The cache: the same renewal per key. A read that misses fills the key after the
+    // lookup L and the database's time S, and every read of the key meanwhile misses
+    // too; the copy then lives T. Hit ratio of key k: λ_k T / (1 + λ_k (T + L + S̄)).
+    let cache_hits = each(&runs, |r| r.rows().iter().find(|row| row.name == "cache").unwrap().hit_ratio.unwrap());
+    let sojourn = mean_se(&each(&runs, |r| r.component("db/replica-1").unwrap().latency.mean())).0;
+    let fill = LOOKUP + sojourn;
+    let reads: Vec<f64> = objects.probabilities().iter().map(|p| dynamic * p).collect();
+    let h: f64 = reads.iter().map(|l| l / dynamic * l * CACHE_TTL / (1.0 + l * (CACHE_TTL + fill))).sum();
+    assert_matches("cache hit ratio", &cache_hits, h, 0.01);
+    // ... and the database gets the misses only: (1 − h) of the reads.
+    let replica = each(&runs, |r| r.component("db/replica-1").unwrap().completed as f64 / r.duration);
+    assert_matches("database reads/s = (1 − h) × reads/s", &replica, (1.0 - h) * dynamic, 0.02);
+    let web = 1.0 / (100.0 - dynamic / 2.0);
+    let read = web + LOOKUP + (1.0 - h) * sojourn;
+    assert_matches("read latency", &each(&runs, |r| r.kind(RequestKind::Read).latency.mean()), read, 0.03);
+    assert!(runs.iter().all(|r| r.stale_cache_reads == 0), "nothing is written, nothing is stale");
 }
 
 // ---------------------------------------------------------------------------------
@@ -388,7 +403,7 @@ fn a_data_center_failing_moves_its_users_and_fails_writes_to_its_primaries() {
 
 #[test]
 fn reports_are_deterministic_and_tabulated() {
-    let topology = with_cdn(200.0, 0.3, &Zipf::new(100, 1.0).unwrap(), 5.0, 0.02);
+    let topology = with_cache_and_cdn(200.0, 0.3, &Zipf::new(100, 1.0).unwrap(), 5.0, 0.02);
     let a = topology.run(9).unwrap();
     let b = topology.run(9).unwrap();
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
@@ -404,9 +419,9 @@ fn reports_are_deterministic_and_tabulated() {
 }
 
 /// The full multi-tier topology: users in two regions, a CDN for the static assets,
-/// two data centers each with a balancer, eight web servers and a queue with sixteen
-/// workers (a 2 s visibility timeout), a database of four shards with two replicas per
-/// data center; 20 000 requests per second.
+/// two data centers each with a balancer, eight web servers, a cache and a queue with
+/// sixteen workers (a 2 s visibility timeout), a database of four shards with two
+/// replicas per data center; 20 000 requests per second.
 fn full_topology(duration: f64) -> Topology {
     Topology::builder()
         .users(Arrivals::poisson(20_000.0).unwrap())
@@ -423,6 +438,7 @@ fn full_topology(duration: f64) -> Topology {
         .cdn(CdnSpec::new(60.0).unwrap())
         .load_balancer(Policy::LeastConnections)
         .web_servers(8, ServerSpec::new(8, 1.0).unwrap())
+        .cache(CacheTier::new(Cache::new(10_000, Eviction::Lru).unwrap().ttl(60.0).unwrap()))
         .database(Db::primary(exp(0.002)).replicas(2).shards(4).connections(4))
         .queue(QueueSystem::new(16, exp(0.010)).unwrap().with_broker(Broker::new(2.0).unwrap()))
         .duration(duration)

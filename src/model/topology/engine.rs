@@ -6,11 +6,13 @@ use super::report::{ComponentKind, ComponentReport, TopologyReport, Traffic};
 use super::spec::Topology;
 use crate::error::Result;
 use crate::model::balancer::LoadBalancer;
+use crate::model::cache::{CacheCluster, Lookup as CacheLookup, Placement, Routed};
 use crate::model::cdn::{Cdn, Lookup, Served};
 use crate::model::datacenter::{GeoRouter, stats_between};
 use crate::model::dns::{Dns, GeoRouting, Source};
 use crate::model::load::RequestKind;
 use crate::model::queue::{Outcome, QueueEvent, QueueSystem};
+use crate::model::replication::{LagModel, ReadRouter, Replication, Session, Target};
 use crate::model::sessions::{SessionOutcome, SessionStats, Sessions};
 use crate::model::web::WebTier;
 use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf};
@@ -35,6 +37,10 @@ struct Req {
     node: u32,
     kind: RequestKind,
     measured: bool,
+    /// Whether a cache missed it (the database's answer is then put in the cache).
+    fill: bool,
+    /// The version of its key the database returned (with a cache).
+    version: u64,
 }
 
 /// A CDN edge's fetch from the origin.
@@ -58,6 +64,7 @@ enum Event {
     DbEnter(u32),
     DbDone { epoch: u32, id: u32 },
     Reply(u32),
+    CacheRetry(u32),
     OriginEnter(u32),
     OriginDone { epoch: u32, fetch: u32 },
     Fill(u32),
@@ -132,21 +139,24 @@ struct Site {
     web: WebTier<u32>,
     sessions: Option<Sessions>,
     queue: Option<QueueSystem<()>>,
+    cache: Option<CacheCluster>,
     lb_comp: usize,
     web_comp: usize,
     queue_comp: usize,
+    cache_comp: usize,
 }
 
 struct DbNode {
     station: Station<u32>,
     site: usize,
     comp: usize,
-    /// The replica set it belongs to (index into `replica_sets`), if a replica.
-    set: Option<usize>,
 }
 
+/// One data center's replicas of one shard: their replication stream and the router
+/// that picks where each read goes.
 struct ReplicaSet {
-    lb: LoadBalancer,
+    repl: Replication,
+    router: ReadRouter,
     nodes: Vec<usize>,
 }
 
@@ -202,6 +212,13 @@ struct Engine<'a> {
     replica_sets: Vec<ReplicaSet>,
     /// Per shard and data center (`shard * sites + site`), its replica set.
     replica_set_of: Vec<Option<usize>>,
+    /// Per user and shard (`user * shards + shard`), the user's last write there.
+    db_sessions: Vec<Session>,
+    shards: usize,
+    /// With a cache: the database's version of each key (bumped by every write).
+    versions: Vec<u64>,
+    stale_replica_reads: u64,
+    stale_cache_reads: u64,
     /// Queue events waiting in the event list, with their data center.
     queue_events: Slab<Option<(usize, QueueEvent<()>)>>,
     /// Queue events a queue system just asked for.
@@ -313,6 +330,13 @@ impl<'a> Engine<'a> {
             for k in 0..topo.web_servers {
                 add(&mut comps, format!("{}web-{}", prefix(i), k + 1), ComponentKind::WebServer);
             }
+            let cache_comp = comps.len();
+            let mut cache = None;
+            if let Some(tier) = &topo.cache {
+                let c = add(&mut comps, format!("{}cache", prefix(i)), ComponentKind::Cache);
+                comps[c].hits = Some(0);
+                cache = Some(CacheCluster::new(tier.nodes, &tier.cache, Placement::Ring { vnodes: 64 }, 1)?);
+            }
             let queue_comp = comps.len();
             if topo.queue.is_some() {
                 add(&mut comps, format!("{}queue", prefix(i)), ComponentKind::Queue);
@@ -330,9 +354,11 @@ impl<'a> Engine<'a> {
                 web,
                 sessions: topo.sessions.map(|s| Sessions::new(s).with_users(users)),
                 queue: topo.queue.clone(),
+                cache,
                 lb_comp,
                 web_comp,
                 queue_comp,
+                cache_comp,
             });
         }
 
@@ -348,7 +374,7 @@ impl<'a> Engine<'a> {
                 let name = if multi { format!("{}/primary ({})", shard_name, regions.name(topo.sites[site])) } else { format!("{shard_name}/primary") };
                 let comp = add(&mut comps, name, ComponentKind::DbPrimary);
                 primaries.push(nodes.len());
-                nodes.push(DbNode { station: Station::new(db.connections)?, site, comp, set: None });
+                nodes.push(DbNode { station: Station::new(db.connections)?, site, comp });
             }
             for shard in 0..db.shards {
                 for site in 0..topo.sites.len() {
@@ -357,20 +383,29 @@ impl<'a> Engine<'a> {
                         continue;
                     }
                     let shard_name = if sharded { format!("db/shard-{}", shard + 1) } else { "db".to_string() };
-                    let set = replica_sets.len();
                     let mut members = Vec::with_capacity(db.replicas);
                     for k in 0..db.replicas {
                         let comp = add(&mut comps, format!("{}{}/replica-{}", prefix(site), shard_name, k + 1), ComponentKind::DbReplica);
                         members.push(nodes.len());
-                        nodes.push(DbNode { station: Station::new(db.connections)?, site, comp, set: Some(set) });
+                        nodes.push(DbNode { station: Station::new(db.connections)?, site, comp });
                     }
-                    replica_sets.push(ReplicaSet { lb: LoadBalancer::new(db.replica_policy, db.replicas)?.with_users(users), nodes: members });
-                    replica_set_of.push(Some(set));
+                    // Replicas in another region get the log one inter-region hop later.
+                    let primary_site = topo.primary_sites[shard];
+                    let hop = if primary_site == site { 0.0 } else { regions.rtt(topo.sites[primary_site], topo.sites[site]) / 2.0 };
+                    let lag = LagModel::exponential(db.lag.0 + hop, db.lag.1)?;
+                    replica_set_of.push(Some(replica_sets.len()));
+                    replica_sets.push(ReplicaSet {
+                        repl: Replication::new(db.replicas, lag),
+                        router: ReadRouter::new(db.read_policy)?,
+                        nodes: members,
+                    });
                 }
             }
         }
 
         let router = GeoRouter::new(regions.clone(), &topo.sites)?.with_failover_delay(topo.failover_delay)?;
+        let replica_sets_exist = !replica_sets.is_empty();
+        let shards = topo.db.as_ref().map_or(1, |db| db.shards);
         Ok(Engine {
             topo,
             end: topo.warmup + topo.duration,
@@ -386,6 +421,14 @@ impl<'a> Engine<'a> {
             primaries,
             replica_sets,
             replica_set_of,
+            db_sessions: if replica_sets_exist { vec![Session::default(); users as usize * shards] } else { Vec::new() },
+            shards,
+            versions: match &topo.cache {
+                Some(_) => vec![0; topo.workload.keys().n() as usize],
+                None => Vec::new(),
+            },
+            stale_replica_reads: 0,
+            stale_cache_reads: 0,
             queue_events: Slab::new(),
             queue_buffer: Vec::new(),
             deadlines: VecDeque::new(),
@@ -439,6 +482,7 @@ impl<'a> Engine<'a> {
             Event::DbEnter(id) => self.db_enter(now, id),
             Event::DbDone { epoch, id } => self.db_done(now, epoch, id),
             Event::Reply(id) => self.reply(now, id),
+            Event::CacheRetry(id) => self.ask_cache(now, id),
             Event::OriginEnter(f) => self.origin_enter(now, f),
             Event::OriginDone { epoch, fetch } => self.origin_done(now, epoch, fetch),
             Event::Fill(f) => self.fill(now, f),
@@ -488,6 +532,8 @@ impl<'a> Engine<'a> {
             node: 0,
             kind: r.kind,
             measured,
+            fill: false,
+            version: 0,
         };
         if measured {
             self.cells[self.region_slot[region] * 3 + r.kind.index()].requests += 1;
@@ -593,31 +639,89 @@ impl<'a> Engine<'a> {
             return;
         }
         self.record(comp, &req, now);
-        let topo = self.topo;
-        let Some(db) = &topo.db else {
-            return self.reply(now, id);
-        };
-        if req.kind == RequestKind::Static {
-            return self.respond_here(now, id);
+        match req.kind {
+            RequestKind::Static => self.respond_here(now, id),
+            _ if self.topo.db.is_none() => self.reply(now, id),
+            RequestKind::Read if self.sites[req.site as usize].cache.is_some() => self.ask_cache(now, id),
+            _ => self.query(now, now, id),
         }
-        let shard = topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
-        let (node, query) = match req.kind {
-            RequestKind::Write => (self.primaries[shard], db.write),
-            _ => match self.replica_set_of[shard * self.sites.len() + req.site as usize] {
-                None => (self.primaries[shard], db.read),
-                Some(set) => {
-                    let set = &mut self.replica_sets[set];
-                    let slot = set.lb.pick(req.user, &mut self.rng).expect("replicas never leave the rotation");
-                    self.reqs[id].slot = slot as u32;
-                    (set.nodes[slot], db.read)
-                }
-            },
-        };
-        self.send_to_db(now, node, id, query);
     }
 
-    /// Sends request `id` to database node `node`, across regions if it is elsewhere.
-    fn send_to_db(&mut self, now: f64, node: usize, id: u32, query: Dist) {
+    /// A read asks its data center's cache; the answer comes after the lookup time.
+    fn ask_cache(&mut self, now: f64, id: u32) {
+        let req = self.reqs[id];
+        let tier = self.topo.cache.as_ref().expect("a cache has a tier");
+        let wait = tier.lookup.sample(&mut self.rng);
+        let site = &mut self.sites[req.site as usize];
+        let cache = site.cache.as_mut().expect("reads ask the cache only with one");
+        let c = &mut self.comps[site.cache_comp];
+        let hit = match cache.get(req.key, now) {
+            Routed::Answered { lookup: CacheLookup::Hit { version, .. }, .. } => {
+                if req.measured && version < self.versions[req.key as usize] {
+                    self.stale_cache_reads += 1;
+                }
+                Some(true)
+            }
+            Routed::Answered { lookup: CacheLookup::Miss { .. }, .. } => Some(false),
+            // Another read is filling the key (leases): ask again after a lookup.
+            Routed::Answered { lookup: CacheLookup::Wait, .. } => None,
+            // The key's server is down and not yet removed: the lookup fails, the read
+            // goes to the database.
+            Routed::Down { .. } => {
+                c.errors += req.measured as u64;
+                Some(false)
+            }
+        };
+        if req.measured {
+            c.completed += 1;
+            c.latency.record(wait);
+            *c.hits.as_mut().expect("a cache counts hits") += (hit == Some(true)) as u64;
+        }
+        match hit {
+            // Nothing else happens on a hit: the answer leaves after the lookup.
+            Some(true) => {
+                let rtt = self.topo.regions.user_rtt(req.region as usize, self.sites[req.site as usize].region);
+                self.respond(now + wait, id, rtt);
+            }
+            Some(false) => {
+                self.reqs[id].fill = true;
+                self.query(now, now + wait, id);
+            }
+            None => self.events.schedule_at(now + wait, Event::CacheRetry(id)),
+        }
+    }
+
+    /// Sends a read or write to its database node at `at` (≥ `now`): writes to the
+    /// primary of the key's shard, reads where the data center's read router says.
+    fn query(&mut self, now: f64, at: f64, id: u32) {
+        let req = self.reqs[id];
+        let topo = self.topo;
+        let db = topo.db.as_ref().expect("queries need a database");
+        let shard = topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
+        if req.kind == RequestKind::Write {
+            return self.send_to_db(now, at, self.primaries[shard], id, db.write);
+        }
+        let Some(set) = self.replica_set_of[shard * self.sites.len() + req.site as usize] else {
+            return self.send_to_db(now, at, self.primaries[shard], id, db.read);
+        };
+        let set = &mut self.replica_sets[set];
+        let session = self.db_sessions[req.user as usize * self.shards + shard];
+        // Routed now (the replication stream is asked in time order), sent at `at` or
+        // when the router says the replica has caught up, whichever is later.
+        let route = set.router.route(now, &mut set.repl, &session);
+        if route.stale && req.measured {
+            self.stale_replica_reads += 1;
+        }
+        let node = match route.target {
+            Target::Primary => self.primaries[shard],
+            Target::Replica(i) => set.nodes[i],
+        };
+        self.send_to_db(now, at.max(route.start_at), node, id, db.read);
+    }
+
+    /// Sends request `id` to database node `node`, leaving at `at` (≥ `now`; later when
+    /// a read waits for a replica), across regions if the node is elsewhere.
+    fn send_to_db(&mut self, now: f64, at: f64, node: usize, id: u32, query: Dist) {
         // The query's time is drawn now, so that the order of draws does not depend on
         // network delays.
         let cost = query.sample(&mut self.rng);
@@ -625,9 +729,9 @@ impl<'a> Engine<'a> {
         req.node = node as u32;
         req.cost = cost;
         let site = req.site as usize;
-        let hop = self.hop(site, self.nodes[node].site);
-        if hop > 0.0 {
-            self.events.schedule_at(now + hop, Event::DbEnter(id));
+        let arrive = at + self.hop(site, self.nodes[node].site);
+        if arrive > now {
+            self.events.schedule_at(arrive, Event::DbEnter(id));
         } else {
             self.db_enter(now, id);
         }
@@ -652,9 +756,6 @@ impl<'a> Engine<'a> {
                 }
             }
             Admission::Rejected(_) => {
-                if let Some(set) = n.set {
-                    self.replica_sets[set].lb.release(req.slot as usize);
-                }
                 self.comps[n.comp].errors += req.measured as u64;
                 self.fail(id);
             }
@@ -665,9 +766,6 @@ impl<'a> Engine<'a> {
         let req = self.reqs[id];
         let n = &mut self.nodes[req.node as usize];
         let ok = n.station.finish(now, epoch);
-        if let Some(set) = n.set {
-            self.replica_sets[set].lb.release(req.slot as usize);
-        }
         let (comp, node_site) = (n.comp, n.site);
         if let Some(s) = n.station.start_next(now, |_, _| {}) {
             self.schedule_db(s);
@@ -678,6 +776,12 @@ impl<'a> Engine<'a> {
             return;
         }
         self.record(comp, &req, now);
+        match req.kind {
+            RequestKind::Write => self.commit(now, id),
+            // What the read returns (a replica is taken to return the latest version too:
+            // its staleness is counted per session by the read router).
+            _ => self.reqs[id].version = self.versions.get(req.key as usize).copied().unwrap_or(0),
+        }
         let hop = self.hop(req.site as usize, node_site);
         if hop > 0.0 {
             self.events.schedule_at(now + hop, Event::Reply(id));
@@ -689,7 +793,19 @@ impl<'a> Engine<'a> {
     /// The answer is ready at the web server: a write publishes its job, then the user
     /// gets the answer.
     fn reply(&mut self, now: f64, id: u32) {
-        let (site, kind) = (self.reqs[id].site as usize, self.reqs[id].kind);
+        let (site, kind, key) = (self.reqs[id].site as usize, self.reqs[id].kind, self.reqs[id].key);
+        if let Some(cache) = self.sites[site].cache.as_mut() {
+            match kind {
+                // Look-aside: the read that missed puts what the database returned — older
+                // than the database by now if a write came in between (look-aside's race:
+                // the stale copy stays until its TTL).
+                RequestKind::Read if self.reqs[id].fill => {
+                    cache.put(key, self.reqs[id].version, now, &mut self.rng);
+                }
+                RequestKind::Write => cache.invalidate(key),
+                _ => {}
+            }
+        }
         if kind == RequestKind::Write
             && let Some(q) = self.sites[site].queue.as_mut()
         {
@@ -851,7 +967,8 @@ impl<'a> Engine<'a> {
         self.respond(now, id, rtt);
     }
 
-    /// The user gets the answer: `rtt` is their round trip to where it came from.
+    /// The answer leaves at `now` for the user: `rtt` is their round trip to where it
+    /// came from.
     #[inline]
     fn respond(&mut self, now: f64, id: u32, rtt: f64) {
         let req = &self.reqs[id];
@@ -897,11 +1014,13 @@ impl<'a> Engine<'a> {
         }
         for n in self.nodes.iter_mut().filter(|n| n.site == site) {
             for id in n.station.crash(now) {
-                if let Some(set) = n.set {
-                    self.replica_sets[set].lb.release(self.reqs[id].slot as usize);
-                }
                 self.comps[n.comp].errors += self.reqs[id].measured as u64;
                 lost.push(id);
+            }
+        }
+        if let Some(cache) = self.sites[site].cache.as_mut() {
+            for node in 0..cache.nodes() as u32 {
+                cache.fail(node).expect("the node exists");
             }
         }
         for id in lost {
@@ -911,6 +1030,24 @@ impl<'a> Engine<'a> {
         self.router.fail(now, site);
         if self.dns.is_some() {
             self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
+        }
+    }
+
+    /// A write is committed on its primary at `now`: the key's version moves on, the
+    /// replicas of its shard get a log record, and the user's session remembers it.
+    fn commit(&mut self, now: f64, id: u32) {
+        let req = self.reqs[id];
+        if let Some(v) = self.versions.get_mut(req.key as usize) {
+            *v += 1;
+        }
+        let shard = self.topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
+        let sites = self.sites.len();
+        let mut last = None;
+        for set in self.replica_set_of[shard * sites..(shard + 1) * sites].iter().flatten() {
+            last = Some(self.replica_sets[*set].repl.commit(now, &mut self.rng));
+        }
+        if let Some(commit) = last {
+            self.db_sessions[req.user as usize * self.shards + shard].wrote(now, &commit);
         }
     }
 
@@ -933,6 +1070,11 @@ impl<'a> Engine<'a> {
         }
         for n in self.nodes.iter_mut().filter(|n| n.site == site) {
             n.station.recover(now);
+        }
+        if let Some(cache) = self.sites[site].cache.as_mut() {
+            for node in 0..cache.nodes() as u32 {
+                cache.recover(node).expect("the node exists");
+            }
         }
         self.set_workers(now, site, true);
         self.router.recover(now, site);
@@ -1025,6 +1167,8 @@ impl<'a> Engine<'a> {
             components,
             sessions,
             dns: self.dns.map(|d| d.stats()),
+            stale_replica_reads: self.stale_replica_reads,
+            stale_cache_reads: self.stale_cache_reads,
             stopped_early: self.stopped_early,
         }
     }

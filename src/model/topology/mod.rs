@@ -50,7 +50,7 @@ mod report;
 mod spec;
 
 pub use report::{ComponentKind, ComponentReport, ComponentRow, TopologyReport, Traffic};
-pub use spec::{CdnSpec, Db, Topology, TopologyBuilder};
+pub use spec::{CacheTier, CdnSpec, Db, Topology, TopologyBuilder};
 
 use crate::error::Result;
 
@@ -65,9 +65,11 @@ impl Topology {
 mod tests {
     use super::*;
     use crate::model::balancer::Policy;
+    use crate::model::cache::{Cache, Eviction};
     use crate::model::failure::FailureModel;
     use crate::model::load::{RequestKind, RequestMix};
     use crate::model::region::Regions;
+    use crate::model::replication::ReadPolicy;
     use crate::model::sessions::SessionStore;
     use crate::model::web::ServerSpec;
     use crate::sim::{Arrivals, Dist};
@@ -164,5 +166,67 @@ mod tests {
         let statics = with.kind(RequestKind::Static).requests;
         assert_eq!(with.component("web-1").unwrap().completed + statics, with.requests);
         assert_eq!(with.component("cdn/all").unwrap().completed, statics);
+    }
+
+    fn reads_and_writes() -> RequestMix {
+        let cost = Dist::exponential(0.002).unwrap();
+        RequestMix::new(&[(RequestKind::Read, 0.7, cost), (RequestKind::Write, 0.3, cost)]).unwrap()
+    }
+
+    #[test]
+    fn caches_of_other_data_centers_serve_stale_copies_until_their_ttl() {
+        // Few hot keys, written often: east's writes delete east's copies only, so west
+        // keeps serving the old version until its TTL runs out.
+        let t = |ttl: f64| {
+            two_regions()
+                .mix(reads_and_writes())
+                .keys(crate::sim::Zipf::new(20, 1.0).unwrap())
+                .database(Db::primary(Dist::exponential(0.001).unwrap()))
+                .cache(CacheTier::new(Cache::new(100, Eviction::Lru).unwrap().ttl(ttl).unwrap()))
+                .build()
+                .unwrap()
+                .run(2)
+                .unwrap()
+        };
+        let (short, long) = (t(0.05), t(5.0));
+        assert!(long.stale_cache_reads > 3 * short.stale_cache_reads.max(1), "{} vs {}", long.stale_cache_reads, short.stale_cache_reads);
+        let hits = |r: &TopologyReport| r.component("east/cache").unwrap().hits.unwrap();
+        assert!(hits(&long) > hits(&short), "a longer TTL hits more");
+        let one_site = users()
+            .mix(reads_and_writes())
+            .keys(crate::sim::Zipf::new(20, 1.0).unwrap())
+            .database(Db::primary(Dist::exponential(0.001).unwrap()))
+            .cache(CacheTier::new(Cache::new(100, Eviction::Lru).unwrap().ttl(5.0).unwrap()))
+            .build()
+            .unwrap()
+            .run(2)
+            .unwrap();
+        // In one data center every write deletes the copy: only look-aside's race (a
+        // write between a read's query and its put) leaves a stale copy behind.
+        assert!(one_site.stale_cache_reads * 20 < long.stale_cache_reads, "{} vs {}", one_site.stale_cache_reads, long.stale_cache_reads);
+        assert!(error(users().cache(CacheTier::new(Cache::new(10, Eviction::Lru).unwrap()))).contains("needs a database"));
+    }
+
+    #[test]
+    fn read_policies_decide_who_reads_their_own_writes() {
+        // Replicas 50 ms behind: reading them right after one's own write misses it;
+        // reading the primary after a write (for longer than the lag) does not.
+        let t = |policy: ReadPolicy| {
+            users()
+                .mix(reads_and_writes())
+                .user_count(50)
+                .database(Db::primary(Dist::exponential(0.001).unwrap()).replicas(2).replication(0.050, 1000.0).read_policy(policy))
+                .build()
+                .unwrap()
+                .run(4)
+                .unwrap()
+        };
+        let replica = t(ReadPolicy::Replica);
+        let after_write = t(ReadPolicy::PrimaryAfterWrite { window: 1.0 });
+        let primary = |r: &TopologyReport| r.component("db/primary").unwrap().completed;
+        assert!(replica.stale_replica_reads > 20, "{}", replica.stale_replica_reads);
+        assert_eq!(after_write.stale_replica_reads, 0);
+        assert!(primary(&after_write) > primary(&replica), "the fix reads the primary more");
+        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).replication(-1.0, 10.0))).contains("ship_delay"));
     }
 }

@@ -23,6 +23,8 @@ pub enum ComponentKind {
     LoadBalancer,
     /// A web server.
     WebServer,
+    /// A cache server (or a cluster of them) of a data center.
+    Cache,
     /// A database primary (of a shard).
     DbPrimary,
     /// A database read replica.
@@ -42,6 +44,7 @@ impl ComponentKind {
             ComponentKind::Origin => t("원본 서버", "origin"),
             ComponentKind::LoadBalancer => t("로드 밸런서", "load balancer"),
             ComponentKind::WebServer => t("웹 서버", "web server"),
+            ComponentKind::Cache => t("캐시", "cache"),
             ComponentKind::DbPrimary => t("DB 주 서버", "database primary"),
             ComponentKind::DbReplica => t("DB 복제본", "database replica"),
             ComponentKind::Queue => t("메시지 큐", "message queue"),
@@ -71,7 +74,7 @@ pub struct ComponentReport {
     pub latency: LatencyHistogram,
     /// Requests it turned away or lost.
     pub errors: u64,
-    /// Lookups answered from its own copy (a CDN edge, the DNS).
+    /// Lookups answered from its own copy (a CDN edge, a cache, the DNS).
     pub hits: Option<u64>,
     /// Its servers' statistics over the measured window (a station-based component).
     pub station: Option<StationStats>,
@@ -140,6 +143,11 @@ pub struct TopologyReport {
     pub sessions: Option<SessionStats>,
     /// DNS counts, if users look the site up.
     pub dns: Option<DnsStats>,
+    /// Measured reads that missed their user's own last write on a replica (replication
+    /// lag; the read policy decides how many).
+    pub stale_replica_reads: u64,
+    /// Measured reads answered by a cache with an older version than the database's.
+    pub stale_cache_reads: u64,
     /// Why the run stopped early, if it did.
     pub stopped_early: Option<String>,
 }

@@ -2,25 +2,29 @@
 
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::balancer::Policy;
+use crate::model::cache::Cache;
 use crate::model::cdn::Origin;
 use crate::model::failure::FailureModel;
 use crate::model::load::{Population, RequestMix, Workload};
 use crate::model::queue::QueueSystem;
 use crate::model::region::Regions;
+use crate::model::replication::{LagModel, ReadPolicy};
 use crate::model::sessions::SessionStore;
 use crate::model::sharding::ShardRouter;
 use crate::model::web::ServerSpec;
 use crate::sim::{Arrivals, Dist, Zipf};
 
 /// The database tier: a primary per shard, optional read replicas in every data
-/// center, and the time each query takes.
-#[derive(Debug, Clone, PartialEq)]
+/// center (fed by asynchronous replication), and the time each query takes.
+#[derive(Debug, Clone)]
 pub struct Db {
     pub(super) read: Dist,
     pub(super) write: Dist,
     pub(super) connections: usize,
     pub(super) replicas: usize,
-    pub(super) replica_policy: Policy,
+    /// Replication: (ship delay inside a region, replays per second).
+    pub(super) lag: (f64, f64),
+    pub(super) read_policy: ReadPolicy,
     pub(super) shards: usize,
     pub(super) router: Option<ShardRouter>,
     pub(super) primary_in: Option<String>,
@@ -35,7 +39,8 @@ impl Db {
             write: query,
             connections: 1,
             replicas: 0,
-            replica_policy: Policy::RoundRobin,
+            lag: (0.001, 1000.0),
+            read_policy: ReadPolicy::Replica,
             shards: 1,
             router: None,
             primary_in: None,
@@ -55,16 +60,27 @@ impl Db {
         self
     }
 
-    /// `n` read replicas of every shard in every data center: reads go to a replica of
-    /// their data center (chosen by the replica policy), writes to the primary.
+    /// `n` read replicas of every shard in every data center: reads go to their data
+    /// center's replicas (as the read policy says), writes to the primary.
     pub fn replicas(mut self, n: usize) -> Db {
         self.replicas = n;
         self
     }
 
-    /// How a read picks one of its data center's replicas (default round robin).
-    pub fn replica_policy(mut self, policy: Policy) -> Db {
-        self.replica_policy = policy;
+    /// How far replicas lag behind their primary: the log reaches a replica in the
+    /// primary's region `ship_delay` seconds after a commit (one inter-region hop more in
+    /// another region), and a replica replays `apply_rate` records per second,
+    /// exponentially ([`LagModel::exponential`]). Default 1 ms and 1 000 per second.
+    /// Checked by [`TopologyBuilder::build`].
+    pub fn replication(mut self, ship_delay: f64, apply_rate: f64) -> Db {
+        self.lag = (ship_delay, apply_rate);
+        self
+    }
+
+    /// Where reads go: any replica (default, round robin), the primary, or one of the
+    /// read-your-writes policies of [`crate::model::replication::ReadPolicy`].
+    pub fn read_policy(mut self, policy: ReadPolicy) -> Db {
+        self.read_policy = policy;
         self
     }
 
@@ -152,6 +168,36 @@ impl CdnSpec {
     }
 }
 
+/// The cache tier of each data center: look-aside (cache-aside) in front of the
+/// database's reads, invalidated by the writes made in the same data center.
+#[derive(Debug, Clone)]
+pub struct CacheTier {
+    pub(super) cache: Cache,
+    pub(super) nodes: usize,
+    pub(super) lookup: Dist,
+}
+
+impl CacheTier {
+    /// One cache server like `cache` (capacity, eviction, TTL, ...) per data center, a
+    /// lookup taking 0.5 ms.
+    pub fn new(cache: Cache) -> CacheTier {
+        CacheTier { cache, nodes: 1, lookup: Dist::constant(0.0005).expect("a valid constant") }
+    }
+
+    /// `n` cache servers per data center, keys placed on a consistent-hash ring
+    /// (checked by [`TopologyBuilder::build`]).
+    pub fn nodes(mut self, n: usize) -> CacheTier {
+        self.nodes = n;
+        self
+    }
+
+    /// The time of one lookup (a network round trip to the cache server).
+    pub fn lookup_time(mut self, time: Dist) -> CacheTier {
+        self.lookup = time;
+        self
+    }
+}
+
 /// Builds a [`Topology`] part by part; [`build`](Self::build) checks that the parts fit.
 #[derive(Debug, Clone)]
 pub struct TopologyBuilder {
@@ -168,6 +214,7 @@ pub struct TopologyBuilder {
     sessions: Option<SessionStore>,
     dns: Option<f64>,
     db: Option<Db>,
+    cache: Option<CacheTier>,
     cdn: Option<CdnSpec>,
     queue: Option<QueueSystem<()>>,
     failures: Vec<(String, FailureModel)>,
@@ -197,6 +244,7 @@ pub struct Topology {
     pub(super) router: Option<ShardRouter>,
     /// The data center of each shard's primary.
     pub(super) primary_sites: Vec<usize>,
+    pub(super) cache: Option<CacheTier>,
     pub(super) queue: Option<QueueSystem<()>>,
     pub(super) cdn: Option<CdnSpec>,
     /// The region index of each CDN edge.
@@ -224,6 +272,7 @@ impl Default for TopologyBuilder {
             sessions: None,
             dns: None,
             db: None,
+            cache: None,
             cdn: None,
             queue: None,
             failures: Vec::new(),
@@ -337,6 +386,15 @@ impl TopologyBuilder {
         self
     }
 
+    /// A cache in front of the database's reads (look-aside): a read asks the cache
+    /// first and goes to the database only on a miss, then puts what it read; a write
+    /// deletes the key from its data center's cache. Other data centers' caches keep
+    /// their copy until its TTL: their reads of it are stale meanwhile.
+    pub fn cache(mut self, cache: CacheTier) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// A CDN serves the static requests.
     pub fn cdn(mut self, cdn: CdnSpec) -> Self {
         self.cdn = Some(cdn);
@@ -444,6 +502,8 @@ impl TopologyBuilder {
         if let Some(db) = &self.db {
             at_least_one("connections", db.connections)?;
             at_least_one("shards", db.shards)?;
+            db.read_policy.validate()?;
+            LagModel::exponential(db.lag.0, db.lag.1)?;
             router = match &db.router {
                 Some(r) => Some(r.clone()),
                 None if db.shards > 1 => Some(ShardRouter::consistent(db.shards, 64)?),
@@ -454,6 +514,16 @@ impl TopologyBuilder {
                 None => 0,
             };
             primary_sites = (0..db.shards).map(|s| (first + s) % sites.len()).collect();
+        }
+
+        if let Some(c) = &self.cache {
+            at_least_one("cache nodes", c.nodes)?;
+            if self.db.is_none() {
+                return Err(Error::InvalidConfig("a cache needs a database behind it: add `.database(...)`".into()));
+            }
+            if workload.keys().n() > 1 << 27 {
+                return Err(Error::param("keys", workload.keys().n(), "at most 2^27 with a cache (a version is kept per key)"));
+            }
         }
 
         let mut edges = Vec::new();
@@ -493,6 +563,7 @@ impl TopologyBuilder {
             db: self.db,
             router,
             primary_sites,
+            cache: self.cache,
             queue: self.queue,
             cdn: self.cdn,
             edges,
