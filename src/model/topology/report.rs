@@ -36,7 +36,7 @@ pub enum ComponentKind {
 }
 
 impl ComponentKind {
-    /// The kind's label, in the language of labels ([`crate::lang`]).
+    /// The kind's label, in the language of labels ([`crate::lang()`]).
     pub fn label(self) -> &'static str {
         match self {
             ComponentKind::Dns => "DNS",
