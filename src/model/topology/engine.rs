@@ -35,6 +35,8 @@ struct Req {
     slot: u32,
     /// The database node it is at.
     node: u32,
+    /// The shard of its key.
+    shard: u32,
     kind: RequestKind,
     measured: bool,
     /// Whether a cache missed it (the database's answer is then put in the cache).
@@ -335,7 +337,9 @@ impl<'a> Engine<'a> {
             if let Some(tier) = &topo.cache {
                 let c = add(&mut comps, format!("{}cache", prefix(i)), ComponentKind::Cache);
                 comps[c].hits = Some(0);
-                cache = Some(CacheCluster::new(tier.nodes, &tier.cache, Placement::Ring { vnodes: 64 }, 1)?);
+                // One server needs no ring (and skips its lookup on every request).
+                let placement = if tier.nodes == 1 { Placement::ModN } else { Placement::Ring { vnodes: 64 } };
+                cache = Some(CacheCluster::new(tier.nodes, &tier.cache, placement, 1)?);
             }
             let queue_comp = comps.len();
             if topo.queue.is_some() {
@@ -530,6 +534,7 @@ impl<'a> Engine<'a> {
             site: 0,
             slot: 0,
             node: 0,
+            shard: 0,
             kind: r.kind,
             measured,
             fill: false,
@@ -698,6 +703,7 @@ impl<'a> Engine<'a> {
         let topo = self.topo;
         let db = topo.db.as_ref().expect("queries need a database");
         let shard = topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
+        self.reqs[id].shard = shard as u32;
         if req.kind == RequestKind::Write {
             return self.send_to_db(now, at, self.primaries[shard], id, db.write);
         }
@@ -1040,7 +1046,7 @@ impl<'a> Engine<'a> {
         if let Some(v) = self.versions.get_mut(req.key as usize) {
             *v += 1;
         }
-        let shard = self.topo.router.as_ref().map_or(0, |r| r.shard_for(req.key));
+        let shard = req.shard as usize;
         let sites = self.sites.len();
         let mut last = None;
         for set in self.replica_set_of[shard * sites..(shard + 1) * sites].iter().flatten() {
