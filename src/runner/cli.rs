@@ -40,6 +40,16 @@ enum Command {
     Check(Select),
     /// Serve the built book (`book/`) on 127.0.0.1 and print its address.
     Serve(ServeArgs),
+    /// Register the `scale-lab` Jupyter kernel (evcxr with its own configuration),
+    /// installing Jupyter and evcxr_jupyter if missing, and warm its build cache.
+    SetupJupyter(SetupArgs),
+}
+
+#[derive(Debug, Args)]
+struct SetupArgs {
+    /// Remove exactly what set-up added instead.
+    #[arg(long)]
+    uninstall: bool,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +189,24 @@ fn run(cli: Cli, progress: &Progress) -> anyhow::Result<bool> {
         }
         Command::Serve(args) => {
             super::book::serve(&config.root.join("book"), args.port)?;
+            Ok(true)
+        }
+        Command::SetupJupyter(args) => {
+            let options = super::kernel::Options::for_user()?;
+            if args.uninstall {
+                let removal = super::kernel::uninstall(&options)?;
+                for dir in &removal.removed {
+                    progress.note(&format!("removed {}", shown(dir)));
+                }
+                for note in &removal.notes {
+                    progress.note(note);
+                }
+            } else {
+                let report = super::kernel::setup(&config.root, &options)?;
+                for line in report.summary() {
+                    progress.note(&line);
+                }
+            }
             Ok(true)
         }
     }

@@ -26,3 +26,4 @@ pub mod pipeline;
 pub mod program;
 pub mod progress;
 pub mod project;
+pub mod kernel;
