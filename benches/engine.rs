@@ -13,7 +13,11 @@ fn open_queue(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(requests));
-    let mmc = OpenQueue::mmc(9.0, 1.0, 10).unwrap().requests(requests).unwrap().warmup(0);
+    let mmc = OpenQueue::mmc(9.0, 1.0, 10)
+        .unwrap()
+        .requests(requests)
+        .unwrap()
+        .warmup(0);
     group.bench_function("mmc_lambda9_mu1_c10", |b| b.iter(|| mmc.run(1).unwrap()));
     group.finish();
 }
@@ -53,7 +57,9 @@ fn parts(c: &mut Criterion) {
         })
     });
     let ring = HashRing::new(16, 128).unwrap();
-    group.bench_function("ring_lookup_16x128", |b| b.iter(|| (0..n).map(|k| ring.node_for(k) as u64).sum::<u64>()));
+    group.bench_function("ring_lookup_16x128", |b| {
+        b.iter(|| (0..n).map(|k| ring.node_for(k) as u64).sum::<u64>())
+    });
     group.finish();
 }
 

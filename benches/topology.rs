@@ -18,7 +18,12 @@ use scale_lab::sim::{Arrivals, Dist};
 
 fn full_topology(rate: f64, duration: f64) -> Topology {
     let exp = |mean| Dist::exponential(mean).unwrap();
-    let regions = Regions::new(&["east", "west"], &[0.010, 0.010], &[[0.001, 0.070], [0.070, 0.001]]).unwrap();
+    let regions = Regions::new(
+        &["east", "west"],
+        &[0.010, 0.010],
+        &[[0.001, 0.070], [0.070, 0.001]],
+    )
+    .unwrap();
     Topology::builder()
         .users(Arrivals::poisson(rate).unwrap())
         .regions(regions, &[("east", 0.5), ("west", 0.5)])
@@ -34,9 +39,18 @@ fn full_topology(rate: f64, duration: f64) -> Topology {
         .cdn(CdnSpec::new(60.0).unwrap())
         .load_balancer(Policy::LeastConnections)
         .web_servers(8, ServerSpec::new(8, 1.0).unwrap())
-        .cache(CacheTier::new(Cache::new(10_000, Eviction::Lru).unwrap().ttl(60.0).unwrap()))
+        .cache(CacheTier::new(
+            Cache::new(10_000, Eviction::Lru)
+                .unwrap()
+                .ttl(60.0)
+                .unwrap(),
+        ))
         .database(Db::primary(exp(0.002)).replicas(2).shards(4).connections(4))
-        .queue(QueueSystem::new(16, exp(0.010)).unwrap().with_broker(Broker::new(2.0).unwrap()))
+        .queue(
+            QueueSystem::new(16, exp(0.010))
+                .unwrap()
+                .with_broker(Broker::new(2.0).unwrap()),
+        )
         .duration(duration)
         .warmup(0.0)
         .build()
@@ -49,7 +63,9 @@ fn topology(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements((rate * duration) as u64));
     let full = full_topology(rate, duration);
-    group.bench_function("full_multi_tier_20k_per_s", |b| b.iter(|| full.run(1).unwrap()));
+    group.bench_function("full_multi_tier_20k_per_s", |b| {
+        b.iter(|| full.run(1).unwrap())
+    });
     group.finish();
 }
 

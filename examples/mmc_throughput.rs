@@ -11,7 +11,9 @@ use scale_lab::sim::OpenQueue;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let requests: u64 = match std::env::args().nth(1) {
-        Some(n) => n.parse().map_err(|e| format!("requests must be a whole number: {e}"))?,
+        Some(n) => n
+            .parse()
+            .map_err(|e| format!("requests must be a whole number: {e}"))?,
         None => 10_000_000,
     };
     let queue = OpenQueue::mmc(9.0, 1.0, 10)?.requests(requests)?.warmup(0);

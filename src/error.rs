@@ -31,7 +31,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An [`Error::InvalidParameter`] for `name` = `value`, which must be `allowed`.
     pub fn param(name: &'static str, value: impl Display, allowed: impl Into<String>) -> Self {
-        Error::InvalidParameter { name, value: value.to_string(), allowed: allowed.into() }
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
     }
 }
 
@@ -64,7 +68,11 @@ pub fn probability(name: &'static str, value: f64) -> Result<f64> {
 
 /// `value` if it is at least 1 (a count of servers, keys, nodes, ...).
 pub fn at_least_one(name: &'static str, value: usize) -> Result<usize> {
-    if value >= 1 { Ok(value) } else { Err(Error::param(name, value, "at least 1")) }
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(Error::param(name, value, "at least 1"))
+    }
 }
 
 #[cfg(test)]
@@ -74,14 +82,19 @@ mod tests {
     #[test]
     fn messages_name_the_parameter_and_the_range() {
         let e = positive("rate", -1.0).unwrap_err();
-        assert_eq!(e.to_string(), "invalid parameter `rate` = -1: must be a finite number > 0");
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter `rate` = -1: must be a finite number > 0"
+        );
         assert!(positive("rate", f64::NAN).is_err());
         assert!(positive("rate", f64::INFINITY).is_err());
         assert!(non_negative("ttl", 0.0).is_ok());
         assert!(non_negative("ttl", -0.5).is_err());
         assert!(probability("p", 1.0).is_ok());
         assert!(probability("p", 1.01).is_err());
-        assert_eq!(at_least_one("servers", 0).unwrap_err().to_string(),
-            "invalid parameter `servers` = 0: must be at least 1");
+        assert_eq!(
+            at_least_one("servers", 0).unwrap_err().to_string(),
+            "invalid parameter `servers` = 0: must be at least 1"
+        );
     }
 }

@@ -35,16 +35,38 @@ impl Lang {
     }
 }
 
+/// The environment variable that carries the language across evcxr cells.
+///
+/// evcxr compiles every cell into a library of its own, each with its own copy of this
+/// crate's statics, so a static set in the first cell is not seen by the next one. The
+/// process environment is shared by all cells.
+pub const LANG_VAR: &str = "SCALE_LAB_LANG";
+
 static CURRENT: AtomicU8 = AtomicU8::new(1);
 
 /// Sets the language of labels from now on (the first cell of every notebook does this).
 pub fn set_lang(lang: Lang) {
     CURRENT.store(matches!(lang, Lang::En) as u8, Ordering::Relaxed);
+    if std::env::var(LANG_VAR).ok().as_deref() != Some(lang.code()) {
+        // SAFETY: the standard library serialises its own environment reads and writes;
+        // nothing in this crate or its dependencies reads the environment from C code on
+        // another thread while a notebook's first cell (or a lesson's start) sets it.
+        unsafe { std::env::set_var(LANG_VAR, lang.code()) };
+    }
 }
 
-/// The language labels are in now (English until [`set_lang`] is called).
+/// The language labels are in now: the one [`set_lang`] last chose (in any evcxr cell),
+/// else `SCALE_LAB_LANG` if the environment sets it, else English.
 pub fn lang() -> Lang {
-    if CURRENT.load(Ordering::Relaxed) == 0 { Lang::Ko } else { Lang::En }
+    match std::env::var(LANG_VAR)
+        .ok()
+        .as_deref()
+        .and_then(Lang::from_code)
+    {
+        Some(lang) => lang,
+        None if CURRENT.load(Ordering::Relaxed) == 0 => Lang::Ko,
+        None => Lang::En,
+    }
 }
 
 /// Picks the label for the current language.
@@ -67,5 +89,13 @@ mod tests {
         assert_eq!(t("지연", "latency"), "지연");
         set_lang(Lang::En);
         assert_eq!(t("지연", "latency"), "latency");
+
+        // A later evcxr cell has fresh statics but the same process environment.
+        set_lang(Lang::Ko);
+        assert_eq!(std::env::var(LANG_VAR).as_deref(), Ok("ko"));
+        CURRENT.store(1, Ordering::Relaxed); // what a fresh copy of the static holds
+        assert_eq!(lang(), Lang::Ko);
+        set_lang(Lang::En);
+        assert_eq!(std::env::var(LANG_VAR).as_deref(), Ok("en"));
     }
 }

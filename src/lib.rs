@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod lang;
+pub mod lessons;
 pub mod model;
 pub mod report;
 #[cfg(feature = "runner")]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use scale_lab::Lang;
 use scale_lab::runner::book;
 use scale_lab::runner::document::{Block, Cell, Lesson, Output, Page};
+use scale_lab::runner::exercises::{Bilingual, Exercise};
 
 const SVG: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<svg width=\"400\" height=\"200\" viewBox=\"0 0 400 200\" xmlns=\"http://www.w3.org/2000/svg\">\n<rect x=\"0\" y=\"0\" width=\"400\" height=\"200\" fill=\"#FFFFFF\"/>\n\n<text x=\"10\" y=\"20\">p99 latency</text>\n</svg>\n";
 const TABLE: &str = "<table>\n<thead><tr><th>servers</th><th>p99 (ms)</th></tr></thead>\n\n<tbody><tr><td>1</td><td>250.0</td></tr>\n<tr><td>2</td><td>31.5</td></tr></tbody>\n</table>";
@@ -102,6 +103,22 @@ fn lessons() -> Vec<Lesson> {
                     ),
                 ),
             ],
+            exercises: vec![Exercise {
+                lesson: "01-single-server".into(),
+                name: "littles_law".into(),
+                title: Bilingual {
+                    ko: "리틀의 법칙".into(),
+                    en: "Little's law".into(),
+                },
+                hint: Bilingual {
+                    ko: "L = λW 에서 λ는 완료 수를 시간으로 나눈 값입니다.".into(),
+                    en: "In L = λW, λ is completions over time.".into(),
+                },
+                stub: PathBuf::from("lessons/01-single-server/exercises/littles_law.rs"),
+                solution: PathBuf::from("lessons/01-single-server/solutions/littles_law.rs"),
+                checks: PathBuf::from("lessons/01-single-server/checks/littles_law.rs"),
+                module: "single_server::littles_law".into(),
+            }],
         },
         Lesson {
             number: 12,
@@ -121,6 +138,7 @@ fn lessons() -> Vec<Lesson> {
                     )],
                 ),
             ],
+            exercises: Vec::new(),
         },
     ]
 }
@@ -210,6 +228,27 @@ fn builds_both_books_with_cells_outputs_diagrams_and_search() {
             );
         }
         let page = read(&out.join(lang).join("01-single-server.html"));
+        // The lesson's exercises at the end: anchored, with the file, the command and the hint.
+        let exercises = page
+            .split("<div class=\"sl-exercise\" id=\"exercise-littles-law\">")
+            .nth(1)
+            .expect("the exercise's entry");
+        assert!(
+            exercises.contains("lessons/01-single-server/exercises/littles_law.rs")
+                && exercises.contains("<details>"),
+            "{exercises}"
+        );
+        let (title, hint) = if lang == "ko" {
+            ("리틀의 법칙", "완료 수를 시간으로")
+        } else {
+            ("Little", "completions over time")
+        };
+        assert!(exercises.contains(title) && exercises.contains(hint), "{exercises}");
+        assert!(page.contains("cargo run -- exercises 01"), "{page}");
+        assert!(
+            !read(&out.join(lang).join("12-sharding.html")).contains("sl-exercise"),
+            "a lesson without exercises has no section"
+        );
         // Cells: shown in full (mdBook would hide `# ` lines), never runnable.
         assert!(
             page.contains("# not hidden") && !page.contains("boring"),

@@ -33,8 +33,15 @@ fn mean_se(values: &[f64]) -> (f64, f64) {
 fn assert_matches(what: &str, values: &[f64], expected: f64, precision: f64) {
     let (m, se) = mean_se(values);
     println!("{what}: simulated {m:.5} ± {se:.5} (SE), closed form {expected:.5}");
-    assert!((m - expected).abs() <= 5.0 * se, "{what}: simulated {m} vs closed form {expected}: more than 5 SE ({se})");
-    assert!(5.0 * se <= precision * expected, "{what}: too noisy to test (5 SE = {})", 5.0 * se);
+    assert!(
+        (m - expected).abs() <= 5.0 * se,
+        "{what}: simulated {m} vs closed form {expected}: more than 5 SE ({se})"
+    );
+    assert!(
+        5.0 * se <= precision * expected,
+        "{what}: too noisy to test (5 SE = {})",
+        5.0 * se
+    );
 }
 
 fn replicate<R: Send>(seed: u64, run: impl Fn(u64) -> R + Sync) -> Vec<R> {
@@ -45,7 +52,12 @@ fn replicate<R: Send>(seed: u64, run: impl Fn(u64) -> R + Sync) -> Vec<R> {
 /// Two regions: the origin's ("home") and one 150 ms away ("far"); 10 ms access,
 /// 2 ms inside a region.
 fn home_and_far() -> Regions {
-    Regions::new(&["home", "far"], &[0.010, 0.010], &[[0.002, 0.150], [0.150, 0.002]]).unwrap()
+    Regions::new(
+        &["home", "far"],
+        &[0.010, 0.010],
+        &[[0.002, 0.150], [0.150, 0.002]],
+    )
+    .unwrap()
 }
 
 const ORIGIN_TIME: f64 = 0.020;
@@ -83,21 +95,48 @@ fn ttl_hit_ratio_offload_and_edge_latency_match_renewal_reward() {
     for region in ["home", "far"] {
         let d = fetch_time(region);
         let cycle = 1.0 + lambda * (ttl + d);
-        let hits: Vec<f64> = runs.iter().map(|r| r.edge(region).unwrap().stats.hit_ratio()).collect();
-        assert_matches(&format!("{region}: hit ratio λT/(1+λ(T+d))"), &hits, lambda * ttl / cycle, 0.02);
-        let misses: Vec<f64> =
-            runs.iter().map(|r| r.edge(region).unwrap().stats).map(|s| s.misses as f64 / s.requests as f64).collect();
-        assert_matches(&format!("{region}: origin requests per request 1/(1+λ(T+d))"), &misses, 1.0 / cycle, 0.03);
+        let hits: Vec<f64> = runs
+            .iter()
+            .map(|r| r.edge(region).unwrap().stats.hit_ratio())
+            .collect();
+        assert_matches(
+            &format!("{region}: hit ratio λT/(1+λ(T+d))"),
+            &hits,
+            lambda * ttl / cycle,
+            0.02,
+        );
+        let misses: Vec<f64> = runs
+            .iter()
+            .map(|r| r.edge(region).unwrap().stats)
+            .map(|s| s.misses as f64 / s.requests as f64)
+            .collect();
+        assert_matches(
+            &format!("{region}: origin requests per request 1/(1+λ(T+d))"),
+            &misses,
+            1.0 / cycle,
+            0.03,
+        );
         // Latency: the round trip to the edge, plus for the asker of a miss the whole
         // fetch d, and for the λd coalesced requests of a cycle d/2 on average.
         let region_index = home_and_far().index(region).unwrap();
         let base = home_and_far().user_rtt(region_index, region_index);
         let mean_latency = base + (d + lambda * d * d / 2.0) / cycle;
-        let latency: Vec<f64> = runs.iter().map(|r| r.region(region).unwrap().latency.mean()).collect();
-        assert_matches(&format!("{region}: mean latency"), &latency, mean_latency, 0.01);
+        let latency: Vec<f64> = runs
+            .iter()
+            .map(|r| r.region(region).unwrap().latency.mean())
+            .collect();
+        assert_matches(
+            &format!("{region}: mean latency"),
+            &latency,
+            mean_latency,
+            0.01,
+        );
     }
     // The far edge's misses cost 150 ms more: its users' p99 shows the ocean.
-    let p99_far: Vec<f64> = runs.iter().map(|r| r.region("far").unwrap().latency.p99()).collect();
+    let p99_far: Vec<f64> = runs
+        .iter()
+        .map(|r| r.region("far").unwrap().latency.p99())
+        .collect();
     assert!(mean_se(&p99_far).0 > 0.150, "{p99_far:?}");
 }
 
@@ -116,9 +155,16 @@ fn an_edge_sends_at_most_one_origin_request_per_object_per_ttl() {
         for r in &runs {
             let stats = r.edge(region).unwrap().stats;
             let misses = stats.misses as f64;
-            assert!(misses <= (r.duration / (ttl + d)).ceil() + 1.0, "{region}: {misses} origin requests in {} s", r.duration);
+            assert!(
+                misses <= (r.duration / (ttl + d)).ceil() + 1.0,
+                "{region}: {misses} origin requests in {} s",
+                r.duration
+            );
             let expected = r.duration / (1.0 / lambda + ttl + d);
-            assert!((misses - expected).abs() <= 1.5, "{region}: {misses} origin requests, expected {expected:.1}");
+            assert!(
+                (misses - expected).abs() <= 1.5,
+                "{region}: {misses} origin requests, expected {expected:.1}"
+            );
             assert!(stats.requests > 190_000 && stats.coalesced > 0, "{stats:?}");
         }
     }
@@ -145,7 +191,11 @@ fn origin_offload_under_zipf_popularity() {
         .unwrap();
     let runs: Vec<CdnReport> = replicate(30, |s| x.run(s).unwrap());
     let d = service; // the edge and the origin share a data center: rtt 0
-    let expected: f64 = zipf.probabilities().iter().map(|p| 1.0 / (1.0 / (lambda * p) + ttl + d)).sum();
+    let expected: f64 = zipf
+        .probabilities()
+        .iter()
+        .map(|p| 1.0 / (1.0 / (lambda * p) + ttl + d))
+        .sum();
     let rate: Vec<f64> = runs.iter().map(|r| r.origin_rate()).collect();
     assert_matches("Zipf origin requests/s", &rate, expected, 0.02);
     let offload: Vec<f64> = runs.iter().map(|r| r.offload()).collect();
@@ -162,30 +212,49 @@ fn plain_urls_are_stale_as_the_ttl_predicts_and_never_longer_than_it() {
     let (lambda, ttl, u) = (2.0, 2.0, 0.2);
     // Stale answers come in runs (one update spoils the rest of a copy's life), so the
     // runs are long: 60 000 requests per region each.
-    let x = one_object(lambda, ttl).updates(u).unwrap().duration(30_000.0).unwrap();
+    let x = one_object(lambda, ttl)
+        .updates(u)
+        .unwrap()
+        .duration(30_000.0)
+        .unwrap();
     let runs: Vec<CdnReport> = replicate(30, |s| x.run(s).unwrap());
     for region in ["home", "far"] {
         let d = fetch_time(region);
         let delta = (d - ORIGIN_TIME) / 2.0;
         let w = delta + ttl;
         let expected = lambda * (w - (1.0 - (-u * w).exp()) / u) / (1.0 + lambda * (d + ttl));
-        let stale: Vec<f64> =
-            runs.iter().map(|r| r.region(region).unwrap()).map(|t| t.stale as f64 / t.requests as f64).collect();
+        let stale: Vec<f64> = runs
+            .iter()
+            .map(|r| r.region(region).unwrap())
+            .map(|t| t.stale as f64 / t.requests as f64)
+            .collect();
         assert_matches(&format!("{region}: stale answers"), &stale, expected, 0.03);
     }
     let worst = runs.iter().map(|r| r.staleness.max()).fold(0.0, f64::max);
     let bound = ttl + (fetch_time("far") - ORIGIN_TIME) / 2.0;
-    assert!(worst <= bound + 1e-6, "a copy is never stale for longer than T + δ: {worst} > {bound}");
+    assert!(
+        worst <= bound + 1e-6,
+        "a copy is never stale for longer than T + δ: {worst} > {bound}"
+    );
     assert!(worst > 0.9 * bound, "and it gets close to it: {worst}");
 }
 
 #[test]
 fn versioned_urls_are_never_stale_and_miss_once_per_version() {
     // Same traffic as above: not one stale answer, whatever the TTL.
-    let x = one_object(2.0, 1e7).updates(0.2).unwrap().versioned_urls(true);
+    let x = one_object(2.0, 1e7)
+        .updates(0.2)
+        .unwrap()
+        .versioned_urls(true);
     for r in replicate(40, |s| x.run(s).unwrap()) {
         assert_eq!(r.stale_ratio(), 0.0);
-        assert!(r.edges.iter().all(|e| e.stats.stale == 0 && e.stats.new_version > 100), "{:?}", r.edges);
+        assert!(
+            r.edges
+                .iter()
+                .all(|e| e.stats.stale == 0 && e.stats.new_version > 100),
+            "{:?}",
+            r.edges
+        );
     }
     // With the origin next to the edge (d = 0) the miss ratio has a closed form: a
     // cycle ends at min(T, the next update); it holds λ(1 − e^(−uT))/u hits.
@@ -210,13 +279,23 @@ fn versioned_urls_are_never_stale_and_miss_once_per_version() {
         let runs: Vec<CdnReport> = replicate(50 + i as u64, |s| x.run(s).unwrap());
         let expected = 1.0 / (1.0 + lambda * (1.0 - (-u * ttl).exp()) / u);
         let misses: Vec<f64> = runs.iter().map(|r| 1.0 - r.offload()).collect();
-        assert_matches(&format!("versioned, T = {ttl}: miss ratio"), &misses, expected, 0.03);
+        assert_matches(
+            &format!("versioned, T = {ttl}: miss ratio"),
+            &misses,
+            expected,
+            0.03,
+        );
     }
 }
 
 /// East and west, 70 ms apart, a data center with 4 servers (10 ms each) in both.
 fn east_west(east: f64, west: f64) -> GeoFailover {
-    let regions = Regions::new(&["east", "west"], &[0.010, 0.020], &[[0.001, 0.070], [0.070, 0.001]]).unwrap();
+    let regions = Regions::new(
+        &["east", "west"],
+        &[0.010, 0.020],
+        &[[0.001, 0.070], [0.070, 0.001]],
+    )
+    .unwrap();
     GeoFailover::new(regions, Dist::exponential(0.010).unwrap())
         .data_center("east", 4)
         .unwrap()
@@ -237,30 +316,87 @@ fn east_west(east: f64, west: f64) -> GeoFailover {
 #[test]
 fn failover_adds_the_inter_region_round_trip_and_loads_the_survivor() {
     let (le, lw, mu, c) = (120.0, 100.0, 100.0, 4);
-    let g = east_west(le, lw).outage("east", 300.0, f64::INFINITY).unwrap();
+    let g = east_west(le, lw)
+        .outage("east", 300.0, f64::INFINITY)
+        .unwrap();
     let runs: Vec<GeoReport> = replicate(60, |s| g.run(s).unwrap());
-    let latency = |r: &GeoReport, region: &str, phase| r.region(region).unwrap().in_phase(r, phase).unwrap().latency.mean();
+    let latency = |r: &GeoReport, region: &str, phase| {
+        r.region(region)
+            .unwrap()
+            .in_phase(r, phase)
+            .unwrap()
+            .latency
+            .mean()
+    };
     let w_east = theory::mmc_mean_response(le, mu, c).unwrap();
     let w_both = theory::mmc_mean_response(le + lw, mu, c).unwrap();
 
-    let normal: Vec<f64> = runs.iter().map(|r| latency(r, "east", Phase::Normal)).collect();
-    assert_matches("east before: access + in-region + M/M/4", &normal, 0.010 + 0.001 + w_east, 0.01);
-    let moved: Vec<f64> = runs.iter().map(|r| latency(r, "east", Phase::FailedOver)).collect();
-    assert_matches("east after: + 70 ms to west, M/M/4 with both loads", &moved, 0.010 + 0.070 + w_both, 0.01);
-    let west: Vec<f64> = runs.iter().map(|r| latency(r, "west", Phase::FailedOver)).collect();
-    assert_matches("west after: its own users wait longer", &west, 0.020 + 0.001 + w_both, 0.01);
-    let util = |r: &GeoReport, phase| r.site("west").unwrap().in_phase(r, phase).unwrap().utilisation();
+    let normal: Vec<f64> = runs
+        .iter()
+        .map(|r| latency(r, "east", Phase::Normal))
+        .collect();
+    assert_matches(
+        "east before: access + in-region + M/M/4",
+        &normal,
+        0.010 + 0.001 + w_east,
+        0.01,
+    );
+    let moved: Vec<f64> = runs
+        .iter()
+        .map(|r| latency(r, "east", Phase::FailedOver))
+        .collect();
+    assert_matches(
+        "east after: + 70 ms to west, M/M/4 with both loads",
+        &moved,
+        0.010 + 0.070 + w_both,
+        0.01,
+    );
+    let west: Vec<f64> = runs
+        .iter()
+        .map(|r| latency(r, "west", Phase::FailedOver))
+        .collect();
+    assert_matches(
+        "west after: its own users wait longer",
+        &west,
+        0.020 + 0.001 + w_both,
+        0.01,
+    );
+    let util = |r: &GeoReport, phase| {
+        r.site("west")
+            .unwrap()
+            .in_phase(r, phase)
+            .unwrap()
+            .utilisation()
+    };
     let before: Vec<f64> = runs.iter().map(|r| util(r, Phase::Normal)).collect();
-    assert_matches("west utilisation before", &before, lw / (c as f64 * mu), 0.02);
+    assert_matches(
+        "west utilisation before",
+        &before,
+        lw / (c as f64 * mu),
+        0.02,
+    );
     let after: Vec<f64> = runs.iter().map(|r| util(r, Phase::FailedOver)).collect();
-    assert_matches("west utilisation after", &after, (le + lw) / (c as f64 * mu), 0.02);
+    assert_matches(
+        "west utilisation after",
+        &after,
+        (le + lw) / (c as f64 * mu),
+        0.02,
+    );
 
     // While the failure is being detected, every east request fails: Poisson(λ · 5 s).
     let detecting: Vec<f64> = runs
         .iter()
         .map(|r| {
-            let p = r.region("east").unwrap().in_phase(r, Phase::Detecting).unwrap();
-            assert_eq!((p.latency.count(), p.errors), (0, p.arrived), "nothing is served at a dead site");
+            let p = r
+                .region("east")
+                .unwrap()
+                .in_phase(r, Phase::Detecting)
+                .unwrap();
+            assert_eq!(
+                (p.latency.count(), p.errors),
+                (0, p.arrived),
+                "nothing is served at a dead site"
+            );
             p.errors as f64
         })
         .collect();
@@ -270,7 +406,12 @@ fn failover_adds_the_inter_region_round_trip_and_loads_the_survivor() {
         // The requests inside the east site when it died were lost: they are the east
         // users' only errors before the failure, and none fail after the failover.
         let east = r.region("east").unwrap();
-        let lost = r.site("east").unwrap().in_phase(r, Phase::Detecting).unwrap().lost;
+        let lost = r
+            .site("east")
+            .unwrap()
+            .in_phase(r, Phase::Detecting)
+            .unwrap()
+            .lost;
         assert_eq!(east.in_phase(r, Phase::Normal).unwrap().errors, lost);
         assert_eq!(east.in_phase(r, Phase::FailedOver).unwrap().errors, 0);
         assert!(r.stopped_early.is_none());
@@ -293,7 +434,10 @@ fn a_survivor_without_headroom_turns_traffic_away() {
     // 200 + 250 requests/s on a survivor of capacity 400/s: ρ = 1.125. With 30 waiting
     // places it is an M/M/4/34 queue, whose blocking probability is exact.
     let (le, lw, mu, c, limit) = (200.0, 250.0, 100.0, 4, 30);
-    let g = east_west(le, lw).queue_limit(limit).outage("east", 100.0, f64::INFINITY).unwrap();
+    let g = east_west(le, lw)
+        .queue_limit(limit)
+        .outage("east", 100.0, f64::INFINITY)
+        .unwrap();
     let runs: Vec<GeoReport> = replicate(70, |s| g.run(s).unwrap());
     let blocking = mmck_blocking(le + lw, mu, c, c + limit);
     let lost: Vec<f64> = runs
@@ -311,11 +455,33 @@ fn a_survivor_without_headroom_turns_traffic_away() {
     assert_matches("failed over: M/M/4/34 blocking", &lost, blocking, 0.02);
     let util: Vec<f64> = runs
         .iter()
-        .map(|r| r.site("west").unwrap().in_phase(r, Phase::FailedOver).unwrap().utilisation())
+        .map(|r| {
+            r.site("west")
+                .unwrap()
+                .in_phase(r, Phase::FailedOver)
+                .unwrap()
+                .utilisation()
+        })
         .collect();
-    assert_matches("survivor utilisation", &util, (le + lw) * (1.0 - blocking) / (c as f64 * mu), 0.01);
+    assert_matches(
+        "survivor utilisation",
+        &util,
+        (le + lw) * (1.0 - blocking) / (c as f64 * mu),
+        0.01,
+    );
     // Without a queue limit the survivor's queue grows until the guard stops the run.
-    let r = east_west(le, lw).outage("east", 100.0, f64::INFINITY).unwrap().max_backlog(2000).unwrap().run(1).unwrap();
-    let why = r.stopped_early.expect("an overloaded survivor must stop the run and say so");
-    assert!(why.contains("more than 2000 requests") && why.contains("west"), "{why}");
+    let r = east_west(le, lw)
+        .outage("east", 100.0, f64::INFINITY)
+        .unwrap()
+        .max_backlog(2000)
+        .unwrap()
+        .run(1)
+        .unwrap();
+    let why = r
+        .stopped_early
+        .expect("an overloaded survivor must stop the run and say so");
+    assert!(
+        why.contains("more than 2000 requests") && why.contains("west"),
+        "{why}"
+    );
 }

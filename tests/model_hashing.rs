@@ -23,7 +23,10 @@ fn adding_a_node_moves_one_in_n_plus_one_keys_with_consistent_and_jump_hashing()
 
     // Jump hash: each key moves to the new bucket with probability exactly 1/(n+1).
     let p_new = 1.0 / (n + 1) as f64;
-    let j = moved(|k| jump_hash(k, n as u32) as u64, |k| jump_hash(k, n as u32 + 1) as u64);
+    let j = moved(
+        |k| jump_hash(k, n as u32) as u64,
+        |k| jump_hash(k, n as u32 + 1) as u64,
+    );
     println!("jump moved {j:.4}, theory {p_new:.4}");
     assert!((j - p_new).abs() < 5.0 * sd(p_new));
 
@@ -40,10 +43,16 @@ fn adding_a_node_moves_one_in_n_plus_one_keys_with_consistent_and_jump_hashing()
         })
         .collect();
     let mean = shares.iter().sum::<f64>() / shares.len() as f64;
-    let se = (shares.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (shares.len() as f64 - 1.0) / shares.len() as f64).sqrt();
+    let se = (shares.iter().map(|s| (s - mean).powi(2)).sum::<f64>()
+        / (shares.len() as f64 - 1.0)
+        / shares.len() as f64)
+        .sqrt();
     println!("ring moved {mean:.4} ± {se:.4}, theory {p_new:.4}");
     assert!((mean - p_new).abs() < 5.0 * se.max(sd(p_new)));
-    assert!(5.0 * se < 0.2 * p_new, "precise enough to tell 1/(n+1) from n/(n+1)");
+    assert!(
+        5.0 * se < 0.2 * p_new,
+        "precise enough to tell 1/(n+1) from n/(n+1)"
+    );
 }
 
 #[test]
@@ -60,13 +69,27 @@ fn virtual_nodes_shrink_the_spread_of_load_like_one_over_root_v() {
     let tolerance = 5.0 * (8.0f64 / (4.0 * (n * placements) as f64)).sqrt();
     for v in [1usize, 16, 256] {
         let shares: Vec<f64> = (0..placements as u64)
-            .flat_map(|seed| HashRing::with_seed(n, v, seed).unwrap().shares().into_iter().map(|s| s.1))
+            .flat_map(|seed| {
+                HashRing::with_seed(n, v, seed)
+                    .unwrap()
+                    .shares()
+                    .into_iter()
+                    .map(|s| s.1)
+            })
             .collect();
         let mean = shares.iter().sum::<f64>() / shares.len() as f64;
-        let sd = (shares.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (shares.len() as f64 - 1.0)).sqrt();
+        let sd = (shares.iter().map(|s| (s - mean).powi(2)).sum::<f64>()
+            / (shares.len() as f64 - 1.0))
+            .sqrt();
         let cv = sd / mean;
         let exact = ((n as f64 - 1.0) / (n as f64 * v as f64 + 1.0)).sqrt();
-        println!("V = {v:>3}: load CV {cv:.4}, theory {exact:.4} (≈ 1/√V = {:.4})", 1.0 / (v as f64).sqrt());
-        assert!((cv / exact - 1.0).abs() < tolerance, "V = {v}: {cv} vs {exact}");
+        println!(
+            "V = {v:>3}: load CV {cv:.4}, theory {exact:.4} (≈ 1/√V = {:.4})",
+            1.0 / (v as f64).sqrt()
+        );
+        assert!(
+            (cv / exact - 1.0).abs() < tolerance,
+            "V = {v}: {cv} vs {exact}"
+        );
     }
 }

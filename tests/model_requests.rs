@@ -41,8 +41,15 @@ fn mean_se(values: &[f64]) -> (f64, f64) {
 fn assert_close(what: &str, values: &[f64], expected: f64, bias: f64, precision: f64) {
     let (m, se) = mean_se(values);
     println!("{what}: simulated {m:.5} ± {se:.5} (SE), expected {expected:.5}");
-    assert!((m - expected).abs() <= 5.0 * se + bias, "{what}: {m} differs from {expected} by more than 5 SE ({se}) + {bias}");
-    assert!(5.0 * se <= precision, "{what}: too noisy to test (5 SE = {})", 5.0 * se);
+    assert!(
+        (m - expected).abs() <= 5.0 * se + bias,
+        "{what}: {m} differs from {expected} by more than 5 SE ({se}) + {bias}"
+    );
+    assert!(
+        5.0 * se <= precision,
+        "{what}: too noisy to test (5 SE = {})",
+        5.0 * se
+    );
 }
 
 #[test]
@@ -52,16 +59,26 @@ fn random_balancing_over_mm1_servers_matches_one_over_mu_minus_lambda_over_n() {
     // 1/(μ − λ/n). n = 5, μ = 1, λ = 4 (ρ = 0.8): 5 s. About 200 000 requests per
     // replication, as in the M/M/1 check of sim_theory, which holds 5 SE under 3 %.
     let (n, lambda, mu) = (5usize, 4.0, 1.0);
-    let c = Cluster::uniform(Workload::poisson(lambda, 1.0 / mu).unwrap(), n, ServerSpec::unit())
-        .unwrap()
-        .policy(Policy::Random)
-        .warmup(2_000.0)
-        .unwrap()
-        .duration(50_000.0)
-        .unwrap();
+    let c = Cluster::uniform(
+        Workload::poisson(lambda, 1.0 / mu).unwrap(),
+        n,
+        ServerSpec::unit(),
+    )
+    .unwrap()
+    .policy(Policy::Random)
+    .warmup(2_000.0)
+    .unwrap()
+    .duration(50_000.0)
+    .unwrap();
     let means: Vec<f64> = replicate(1, |s| c.run(s).unwrap().response.mean());
     let expected = 1.0 / (mu - lambda / n as f64);
-    assert_close("random over 5 M/M/1, mean response", &means, expected, 0.0, 0.03 * expected);
+    assert_close(
+        "random over 5 M/M/1, mean response",
+        &means,
+        expected,
+        0.0,
+        0.03 * expected,
+    );
 }
 
 #[test]
@@ -79,29 +96,51 @@ fn power_of_two_choices_follows_the_supermarket_model() {
     let n = 100usize;
     let lambda: f64 = 0.9;
     let run = |policy: Policy, n: usize, warmup: f64, duration: f64, seed: u64| {
-        Cluster::uniform(Workload::poisson(lambda * n as f64, 1.0).unwrap(), n, ServerSpec::unit())
-            .unwrap()
-            .policy(policy)
-            .warmup(warmup)
-            .unwrap()
-            .duration(duration)
-            .unwrap()
-            .queue_levels(4)
-            .unwrap()
-            .run(seed)
-            .unwrap()
-            .queue_at_least
+        Cluster::uniform(
+            Workload::poisson(lambda * n as f64, 1.0).unwrap(),
+            n,
+            ServerSpec::unit(),
+        )
+        .unwrap()
+        .policy(policy)
+        .warmup(warmup)
+        .unwrap()
+        .duration(duration)
+        .unwrap()
+        .queue_levels(4)
+        .unwrap()
+        .run(seed)
+        .unwrap()
+        .queue_at_least
     };
     let two = replicate(2, |s| run(Policy::PowerOfTwoChoices, n, 300.0, 5_000.0, s));
     let random = replicate(3, |s| run(Policy::Random, n, 300.0, 2_500.0, s));
     let at_k = |runs: &[Vec<f64>], k: usize| runs.iter().map(|r| r[k]).collect::<Vec<f64>>();
     for (k, bias) in [(1usize, 0.002), (2, 0.002), (3, 0.005), (4, 0.012)] {
         let supermarket = lambda.powi((1 << k) - 1);
-        assert_close(&format!("two choices, n = 100, P(N ≥ {k})"), &at_k(&two, k), supermarket, bias, 0.01);
-        assert_close(&format!("random, n = 100, P(N ≥ {k})"), &at_k(&random, k), lambda.powi(k as i32), 0.0, 0.01);
+        assert_close(
+            &format!("two choices, n = 100, P(N ≥ {k})"),
+            &at_k(&two, k),
+            supermarket,
+            bias,
+            0.01,
+        );
+        assert_close(
+            &format!("random, n = 100, P(N ≥ {k})"),
+            &at_k(&random, k),
+            lambda.powi(k as i32),
+            0.0,
+            0.01,
+        );
     }
     let large = replicate(8, |s| run(Policy::PowerOfTwoChoices, 1000, 100.0, 400.0, s));
-    assert_close("two choices, n = 1000, P(N ≥ 4)", &at_k(&large, 4), lambda.powi(15), 0.0, 0.01);
+    assert_close(
+        "two choices, n = 1000, P(N ≥ 4)",
+        &at_k(&large, 4),
+        lambda.powi(15),
+        0.0,
+        0.01,
+    );
 }
 
 #[test]
@@ -121,33 +160,59 @@ fn round_robin_and_least_connections_beat_random_at_p99() {
         .unwrap()
         .duration(6_000.0)
         .unwrap();
-    let runs = replicate(4, |s| cmp.run(s).unwrap().iter().map(|r| r.p99()).collect::<Vec<f64>>());
+    let runs = replicate(4, |s| {
+        cmp.run(s)
+            .unwrap()
+            .iter()
+            .map(|r| r.p99())
+            .collect::<Vec<f64>>()
+    });
     let random: Vec<f64> = runs.iter().map(|r| r[0]).collect();
     let (m, se) = mean_se(&random);
     let mm1 = theory::mm1_response_percentile(0.8, 1.0, 99.0).unwrap();
     println!("p99 random: {m:.2} s ± {se:.2} (M/M/1 theory {mm1:.2} s)");
-    assert!((m - mm1).abs() <= 5.0 * se + 0.01 * mm1, "random p99 {m} vs {mm1}");
+    assert!(
+        (m - mm1).abs() <= 5.0 * se + 0.01 * mm1,
+        "random p99 {m} vs {mm1}"
+    );
     for (i, name) in [(1, "round robin"), (2, "least connections")] {
         let p99: Vec<f64> = runs.iter().map(|r| r[i]).collect();
         let gain: Vec<f64> = runs.iter().map(|r| r[0] - r[i]).collect();
         let (g, g_se) = mean_se(&gain);
-        println!("p99 {name}: {:.2} s; better than random by {g:.2} s ± {g_se:.2}", mean_se(&p99).0);
-        assert!(g > 5.0 * g_se && g > 0.0, "{name} does not beat random at p99: {g} ± {g_se}");
+        println!(
+            "p99 {name}: {:.2} s; better than random by {g:.2} s ± {g_se:.2}",
+            mean_se(&p99).0
+        );
+        assert!(
+            g > 5.0 * g_se && g > 0.0,
+            "{name} does not beat random at p99: {g} ± {g_se}"
+        );
     }
 
     // On servers of uneven speeds (the lesson's set-up), one run, all policies. Round
     // robin and random send every server a fifth of 350 requests/s: 140 % of what a
     // half-speed server can do, so its queue grows for the whole run (p99 of minutes),
     // while the policies that look at the servers or their weights stay in milliseconds.
-    let uneven = PolicyComparison::new(&[2.0, 1.0, 1.0, 0.5, 0.5], 0.7).unwrap().duration(1_000.0).unwrap();
+    let uneven = PolicyComparison::new(&[2.0, 1.0, 1.0, 0.5, 0.5], 0.7)
+        .unwrap()
+        .duration(1_000.0)
+        .unwrap();
     let results = uneven.run(5).unwrap();
     for r in &results {
-        println!("uneven servers, {:<22} p50 {:7.2} ms  p99 {:7.2} ms", r.policy.name(), r.p50() * 1e3, r.p99() * 1e3);
+        println!(
+            "uneven servers, {:<22} p50 {:7.2} ms  p99 {:7.2} ms",
+            r.policy.name(),
+            r.p50() * 1e3,
+            r.p99() * 1e3
+        );
     }
     let p99 = |p: Policy| results.iter().find(|r| r.policy == p).unwrap().p99();
     assert!(p99(Policy::LeastConnections) < p99(Policy::Random));
     assert!(p99(Policy::PowerOfTwoChoices) < p99(Policy::Random));
-    assert!(p99(Policy::WeightedRoundRobin) < p99(Policy::RoundRobin), "weights matter when speeds differ");
+    assert!(
+        p99(Policy::WeightedRoundRobin) < p99(Policy::RoundRobin),
+        "weights matter when speeds differ"
+    );
 }
 
 #[test]
@@ -159,7 +224,12 @@ fn resolver_cache_share_is_rt_over_one_plus_rt() {
     // 20 000 s per replication: thousands of renewal cycles each; precision 1 point.
     let geo = GeoRouting::from_matrix(&[vec![0.01], vec![0.02], vec![0.03], vec![0.04]]).unwrap();
     let zero = Dist::constant(0.0).unwrap();
-    for (rate, ttl, round_trip) in [(0.1, 5.0, 0.0), (1.0, 5.0, 0.0), (2.0, 30.0, 0.0), (1.0, 5.0, 0.5)] {
+    for (rate, ttl, round_trip) in [
+        (0.1, 5.0, 0.0),
+        (1.0, 5.0, 0.0),
+        (2.0, 30.0, 0.0),
+        (1.0, 5.0, 0.5),
+    ] {
         let exp = DnsCaching::new(geo.clone(), ttl, rate)
             .unwrap()
             .latencies(zero, Dist::constant(round_trip).unwrap())
@@ -170,7 +240,13 @@ fn resolver_cache_share_is_rt_over_one_plus_rt() {
         if round_trip == 0.0 {
             assert!((expected - rate * ttl / (1.0 + rate * ttl)).abs() < 1e-15);
         }
-        assert_close(&format!("cache share r={rate} T={ttl} L={round_trip}"), &shares, expected, 0.0, 0.01);
+        assert_close(
+            &format!("cache share r={rate} T={ttl} L={round_trip}"),
+            &shares,
+            expected,
+            0.0,
+            0.01,
+        );
     }
 }
 
@@ -183,16 +259,36 @@ fn availability_of_one_two_in_parallel_and_two_in_series() {
     let a = theory::availability(1000.0, 100.0).unwrap();
     let cases = [
         ("one component", AvailabilityRun::single(m.clone()), a),
-        ("two in parallel", AvailabilityRun::parallel(m.clone(), 2).unwrap(), 1.0 - (1.0 - a).powi(2)),
-        ("two in series", AvailabilityRun::series(m.clone(), 2).unwrap(), a * a),
+        (
+            "two in parallel",
+            AvailabilityRun::parallel(m.clone(), 2).unwrap(),
+            1.0 - (1.0 - a).powi(2),
+        ),
+        (
+            "two in series",
+            AvailabilityRun::series(m.clone(), 2).unwrap(),
+            a * a,
+        ),
     ];
     for (i, (what, run, expected)) in cases.into_iter().enumerate() {
         let r0 = run.run(0).unwrap();
-        assert!((r0.theory.unwrap() - expected).abs() < 1e-12, "the report's theory is the formula");
+        assert!(
+            (r0.theory.unwrap() - expected).abs() < 1e-12,
+            "the report's theory is the formula"
+        );
         let values: Vec<f64> = replicate(10 + i as u64, |s| run.run(s).unwrap().availability);
-        assert_close(&format!("availability, {what}"), &values, expected, 0.0, 0.005 * expected);
+        assert_close(
+            &format!("availability, {what}"),
+            &values,
+            expected,
+            0.0,
+            0.005 * expected,
+        );
         let (mean, _) = mean_se(&values);
-        assert!((mean - expected).abs() <= 0.005 * expected, "{what}: {mean} vs {expected}");
+        assert!(
+            (mean - expected).abs() <= 0.005 * expected,
+            "{what}: {mean} vs {expected}"
+        );
     }
 }
 
@@ -215,26 +311,51 @@ fn a_crashed_server_fails_the_requests_it_gets_until_health_checks_notice() {
     let runs = replicate(6, |s| crash.run(s).unwrap());
     for r in &runs {
         let delay = r.detection_delay.expect("the crash is detected");
-        assert!((delay - 13.7).abs() < 1e-9 && (r.expected_detection_delay - 13.7).abs() < 1e-9, "{delay}");
+        assert!(
+            (delay - 13.7).abs() < 1e-9 && (r.expected_detection_delay - 13.7).abs() < 1e-9,
+            "{delay}"
+        );
         // Before the crash nothing failed; every failure is a refusal or a request the
         // crash destroyed; without retries each is a lost request.
-        assert_eq!(r.report.outcomes.failed_attempts, r.refused + r.lost_in_crash);
+        assert_eq!(
+            r.report.outcomes.failed_attempts,
+            r.refused + r.lost_in_crash
+        );
         assert_eq!(r.report.outcomes.lost, r.report.outcomes.failed_attempts);
     }
     let refused: Vec<f64> = runs.iter().map(|r| r.refused as f64).collect();
     assert!((runs[0].expected_refused - 137.0).abs() < 1e-9);
-    assert_close("requests refused by the dead server", &refused, 137.0, 0.0, 0.10 * 137.0);
+    assert_close(
+        "requests refused by the dead server",
+        &refused,
+        137.0,
+        0.0,
+        0.10 * 137.0,
+    );
 
     // With one immediate retry, a refused attempt is retried at once on the next
     // server in the rotation, which is alive: refusals never lose a request. Only a
     // request destroyed by the crash (retried when its broken connection is noticed,
     // when round robin may point at the dead server again) can fail twice.
     for seed in 0..5 {
-        let retried = crash.clone().retries(RetryPolicy::new(1, 0.0).unwrap()).run(seed).unwrap();
+        let retried = crash
+            .clone()
+            .retries(RetryPolicy::new(1, 0.0).unwrap())
+            .run(seed)
+            .unwrap();
         let o = retried.report.outcomes;
         assert_eq!(o.failed_attempts, retried.refused + retried.lost_in_crash);
-        assert_eq!(o.failed_attempts, o.retried + o.lost, "each failure is retried once or ends the request");
-        assert!(o.lost <= retried.lost_in_crash, "lost {} > destroyed in the crash {}", o.lost, retried.lost_in_crash);
+        assert_eq!(
+            o.failed_attempts,
+            o.retried + o.lost,
+            "each failure is retried once or ends the request"
+        );
+        assert!(
+            o.lost <= retried.lost_in_crash,
+            "lost {} > destroyed in the crash {}",
+            o.lost,
+            retried.lost_in_crash
+        );
         assert!(o.retried >= retried.refused);
     }
 }
@@ -251,13 +372,27 @@ fn sticky_sessions_lose_exactly_the_users_pinned_to_the_crashed_server() {
         let sticky = &r.sticky_in_memory;
         println!(
             "seed {seed}: sticky lost {} users (pinned {}), shared lost {}, round robin in memory lost {}",
-            sticky.users_lost, sticky.pinned_at_crash, r.shared_store.users_lost, r.round_robin_in_memory.users_lost
+            sticky.users_lost,
+            sticky.pinned_at_crash,
+            r.shared_store.users_lost,
+            r.round_robin_in_memory.users_lost
         );
-        assert!(sticky.pinned_at_crash > 20 && sticky.pinned_at_crash < 80, "{}", sticky.pinned_at_crash);
+        assert!(
+            sticky.pinned_at_crash > 20 && sticky.pinned_at_crash < 80,
+            "{}",
+            sticky.pinned_at_crash
+        );
         assert_eq!(sticky.users_lost as usize, sticky.pinned_at_crash);
         assert_eq!(sticky.sessions_destroyed as usize, sticky.pinned_at_crash);
-        assert_eq!((r.shared_store.users_lost, r.shared_store.sessions_destroyed), (0, 0));
-        assert!(r.round_robin_in_memory.users_lost > 190, "{}", r.round_robin_in_memory.users_lost);
+        assert_eq!(
+            (r.shared_store.users_lost, r.shared_store.sessions_destroyed),
+            (0, 0)
+        );
+        assert!(
+            r.round_robin_in_memory.users_lost > 190,
+            "{}",
+            r.round_robin_in_memory.users_lost
+        );
         // The shared store's 1 ms is paid on every request.
         assert!(r.shared_store.response.min() >= 0.001 - 1e-6);
     }
@@ -271,7 +406,12 @@ fn closed_loop_users_match_mean_value_analysis() {
     let (users, s, z) = (10u32, 0.1, 0.9);
     let (r_mva, x_mva) = closed_loop_mva(users, s, z).unwrap();
     let c = Cluster::single_server(
-        Workload::closed(users, Dist::exponential(z).unwrap(), RequestMix::reads(Dist::exponential(s).unwrap())).unwrap(),
+        Workload::closed(
+            users,
+            Dist::exponential(z).unwrap(),
+            RequestMix::reads(Dist::exponential(s).unwrap()),
+        )
+        .unwrap(),
         ServerSpec::unit(),
     )
     .unwrap()
@@ -286,21 +426,65 @@ fn closed_loop_users_match_mean_value_analysis() {
 
 #[test]
 fn invalid_configurations_are_clear_errors() {
-    let e = LoadBalancer::new(Policy::RoundRobin, 0).unwrap_err().to_string();
-    assert_eq!(e, "invalid configuration: a load balancer needs at least one server");
-    let e = LoadBalancer::weighted(Policy::WeightedRoundRobin, &[0.0, 0.0, 0.0]).unwrap_err().to_string();
-    assert_eq!(e, "invalid configuration: the weights of the servers sum to zero: at least one server needs a weight > 0");
+    let e = LoadBalancer::new(Policy::RoundRobin, 0)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "invalid configuration: a load balancer needs at least one server"
+    );
+    let e = LoadBalancer::weighted(Policy::WeightedRoundRobin, &[0.0, 0.0, 0.0])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "invalid configuration: the weights of the servers sum to zero: at least one server needs a weight > 0"
+    );
     let geo = GeoRouting::from_matrix(&[vec![0.01, 0.1]]).unwrap();
     let e = Dns::new(geo.clone(), -5.0).unwrap_err().to_string();
-    assert_eq!(e, "invalid parameter `ttl` = -5: must be a finite number >= 0");
+    assert_eq!(
+        e,
+        "invalid parameter `ttl` = -5: must be a finite number >= 0"
+    );
     assert!(DnsCaching::new(geo, -1.0, 1.0).is_err());
-    let e = GeoRouting::new(2).unwrap().region(&[(0, 0.01)]).unwrap().region(&[]).unwrap_err().to_string();
-    assert_eq!(e, "invalid configuration: region 1 has no data center: its users could never be served");
+    let e = GeoRouting::new(2)
+        .unwrap()
+        .region(&[(0, 0.01)])
+        .unwrap()
+        .region(&[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "invalid configuration: region 1 has no data center: its users could never be served"
+    );
     let w = Workload::poisson(1.0, 0.1).unwrap();
-    assert!(Cluster::new(w.clone(), &[]).unwrap_err().to_string().contains("a web tier needs at least one server"));
-    assert!(Cluster::uniform(w, 2, ServerSpec::unit()).unwrap().weights(&[0.0, 0.0]).unwrap_err().to_string().contains("sum to zero"));
-    assert!(HealthChecks::new(-1.0, 3).unwrap_err().to_string().contains("`interval` = -1"));
-    assert!(FailureModel::random(100.0, 0.0).unwrap_err().to_string().contains("`mttr` = 0"));
+    assert!(
+        Cluster::new(w.clone(), &[])
+            .unwrap_err()
+            .to_string()
+            .contains("a web tier needs at least one server")
+    );
+    assert!(
+        Cluster::uniform(w, 2, ServerSpec::unit())
+            .unwrap()
+            .weights(&[0.0, 0.0])
+            .unwrap_err()
+            .to_string()
+            .contains("sum to zero")
+    );
+    assert!(
+        HealthChecks::new(-1.0, 3)
+            .unwrap_err()
+            .to_string()
+            .contains("`interval` = -1")
+    );
+    assert!(
+        FailureModel::random(100.0, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("`mttr` = 0")
+    );
 }
 
 /// Counts the allocations of the calling thread (other tests run on other threads).
@@ -350,16 +534,29 @@ fn per_request_paths_do_not_allocate() {
             lb.release(b);
         };
         cycle(&mut lb, &mut rng);
-        assert_eq!(allocations_in(|| (0..100_000).for_each(|_| cycle(&mut lb, &mut rng))), 0, "{policy}");
+        assert_eq!(
+            allocations_in(|| (0..100_000).for_each(|_| cycle(&mut lb, &mut rng))),
+            0,
+            "{policy}"
+        );
     }
-    let mut dns = Dns::new(GeoRouting::from_matrix(&[vec![0.01, 0.1], vec![0.1, 0.01]]).unwrap(), 1.0).unwrap();
+    let mut dns = Dns::new(
+        GeoRouting::from_matrix(&[vec![0.01, 0.1], vec![0.1, 0.01]]).unwrap(),
+        1.0,
+    )
+    .unwrap();
     let n = allocations_in(|| {
         for i in 0..100_000 {
             dns.lookup(i as f64 * 0.01, i % 2, &mut rng).unwrap();
         }
     });
     assert_eq!(n, 0, "DNS lookups");
-    for store in [SessionStore::InMemory, SessionStore::Shared { latency: Dist::exponential(0.001).unwrap() }] {
+    for store in [
+        SessionStore::InMemory,
+        SessionStore::Shared {
+            latency: Dist::exponential(0.001).unwrap(),
+        },
+    ] {
         let mut sessions = Sessions::new(store).with_users(1000);
         let n = allocations_in(|| {
             for i in 0..100_000u32 {
@@ -384,7 +581,10 @@ fn per_request_paths_do_not_allocate() {
     // epoch stays 0).
     let serve_round = |tier: &mut WebTier<u32>, t: f64| {
         for j in 0..8 {
-            std::hint::black_box(matches!(tier.arrive(t, (j % 2) as usize, j, 0.5, 0.0), Admission::Started(_)));
+            std::hint::black_box(matches!(
+                tier.arrive(t, (j % 2) as usize, j, 0.5, 0.0),
+                Admission::Started(_)
+            ));
         }
         for server in 0..2 {
             while tier.in_system(server) > 0 {
@@ -417,7 +617,15 @@ fn per_request_paths_do_not_allocate() {
     let mut requests = (0, 0);
     let few = allocations_in(|| requests.0 = short.run(1).unwrap().arrived);
     let many = allocations_in(|| requests.1 = long.run(1).unwrap().arrived);
-    println!("{} requests: {few} allocations; {} requests: {many} allocations", requests.0, requests.1);
+    println!(
+        "{} requests: {few} allocations; {} requests: {many} allocations",
+        requests.0, requests.1
+    );
     assert!(requests.1 > 90 * requests.0);
-    assert!(many <= few + 64, "{many} allocations for {} requests vs {few} for {}", requests.1, requests.0);
+    assert!(
+        many <= few + 64,
+        "{many} allocations for {} requests vs {few} for {}",
+        requests.1,
+        requests.0
+    );
 }

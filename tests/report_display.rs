@@ -12,15 +12,25 @@ use scale_lab::report::{Figure, Plot, Table};
 const CHILD: &str = "SCALE_LAB_REPORT_DISPLAY_CHILD";
 
 fn figure() -> Figure {
-    Plot::lines("지연 <p99>").series("p99", &[(1.0, 2.0), (2.0, 3.0)]).render().unwrap()
+    Plot::lines("지연 <p99>")
+        .series("p99", &[(1.0, 2.0), (2.0, 3.0)])
+        .render()
+        .unwrap()
 }
 
 fn short_table() -> Table {
-    Table::builder().column("servers", [1u32, 2]).column("name", ["a", "<b>"]).build().unwrap()
+    Table::builder()
+        .column("servers", [1u32, 2])
+        .column("name", ["a", "<b>"])
+        .build()
+        .unwrap()
 }
 
 fn long_table() -> Table {
-    Table::builder().column("i", (0..100u32).collect::<Vec<_>>()).build().unwrap()
+    Table::builder()
+        .column("i", (0..100u32).collect::<Vec<_>>())
+        .build()
+        .unwrap()
 }
 
 /// The child: prints what a notebook cell would, in the ways evcxr and the runner call it.
@@ -45,11 +55,20 @@ fn child_prints_rich_outputs() {
 fn outputs_are_framed_for_evcxr() {
     let exe = std::env::current_exe().unwrap();
     let output = Command::new(exe)
-        .args(["child_prints_rich_outputs", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_prints_rich_outputs",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, "1")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
 
     let framed = |mime: &str, content: &str| {
@@ -57,9 +76,14 @@ fn outputs_are_framed_for_evcxr() {
     };
     let svg = framed("image/svg+xml", figure().svg());
     let short = framed("text/html", &short_table().to_html());
-    let start = stdout.find(&svg).unwrap_or_else(|| panic!("no framed SVG in:\n{stdout}"));
+    let start = stdout
+        .find(&svg)
+        .unwrap_or_else(|| panic!("no framed SVG in:\n{stdout}"));
     let rest = &stdout[start + svg.len()..];
-    assert!(rest.starts_with(&short), "the table follows the figure:\n{rest}");
+    assert!(
+        rest.starts_with(&short),
+        "the table follows the figure:\n{rest}"
+    );
     let rest = &rest[short.len()..];
 
     // A long table shows its first and last 20 rows in a notebook.
@@ -69,8 +93,15 @@ fn outputs_are_framed_for_evcxr() {
     );
     let end = rest.find("EVCXR_END_CONTENT\n").unwrap();
     let long = &rest[..end];
-    assert_eq!(long.matches("<tr>").count(), 1 + 20 + 1 + 20, "header, head, gap, tail");
+    assert_eq!(
+        long.matches("<tr>").count(),
+        1 + 20 + 1 + 20,
+        "header, head, gap, tail"
+    );
     assert!(long.contains(">19</td>") && long.contains(">80</td>") && !long.contains(">20</td>"));
     assert!(long.contains("⋯ 60 rows ⋯"));
-    assert!(rest[end..].contains(&svg), "the rewrite shows figures richly too");
+    assert!(
+        rest[end..].contains(&svg),
+        "the rewrite shows figures richly too"
+    );
 }

@@ -40,11 +40,23 @@ fn gallery() -> Vec<(&'static str, Figure)> {
         .y_label("miss ratio")
         .series(
             "LRU",
-            &[(10.0, 0.6), (100.0, 0.31), (1000.0, 0.12), (10000.0, 0.031), (100000.0, 0.004)],
+            &[
+                (10.0, 0.6),
+                (100.0, 0.31),
+                (1000.0, 0.12),
+                (10000.0, 0.031),
+                (100000.0, 0.004),
+            ],
         )
         .series(
             "LFU",
-            &[(10.0, 0.55), (100.0, 0.27), (1000.0, 0.1), (10000.0, 0.022), (100000.0, 0.003)],
+            &[
+                (10.0, 0.55),
+                (100.0, 0.27),
+                (1000.0, 0.1),
+                (10000.0, 0.022),
+                (100000.0, 0.003),
+            ],
         )
         .log_x()
         .log_y()
@@ -69,7 +81,10 @@ fn gallery() -> Vec<(&'static str, Figure)> {
     let percentiles = Plot::percentiles("Tail latency")
         .y_label("latency (ms)")
         .samples("measured", &samples(100_000, 5.0))
-        .points("SLO", &[(50.0, 20.0), (90.0, 40.0), (99.0, 80.0), (99.9, 150.0)])
+        .points(
+            "SLO",
+            &[(50.0, 20.0), (90.0, 40.0), (99.0, 80.0), (99.9, 150.0)],
+        )
         .markers()
         .render()
         .unwrap();
@@ -89,7 +104,13 @@ fn gallery() -> Vec<(&'static str, Figure)> {
     let time = Plot::time_series("p99 while a server fails")
         .y_label("p99 (ms)")
         .series("p99", &series)
-        .series("p50", &series.iter().map(|&(t, v)| (t, v / 3.0)).collect::<Vec<_>>())
+        .series(
+            "p50",
+            &series
+                .iter()
+                .map(|&(t, v)| (t, v / 3.0))
+                .collect::<Vec<_>>(),
+        )
         .window("server 2 down", 60.0, 90.0)
         .event("deploy", 20.0)
         .event("alert", 64.0)
@@ -154,11 +175,16 @@ fn every_chart_kind_renders_well_formed_svg_and_saves() {
         assert!(doc.descendants().any(|n| n.has_tag_name("title")), "{name}");
         // The panel: rounded, light, first thing drawn.
         let panel = root.children().find(|n| n.has_tag_name("rect")).unwrap();
-        assert_eq!((panel.attribute("rx"), panel.attribute("fill")), (Some("10"), Some("#FFFFFF")));
+        assert_eq!(
+            (panel.attribute("rx"), panel.attribute("fill")),
+            (Some("10"), Some("#FFFFFF"))
+        );
         // Every text carries the Korean-capable font list, quotes intact after parsing.
         for text in doc.descendants().filter(|n| n.has_tag_name("text")) {
             assert!(
-                text.attribute("font-family").unwrap().starts_with("'Noto Sans KR', "),
+                text.attribute("font-family")
+                    .unwrap()
+                    .starts_with("'Noto Sans KR', "),
                 "{name}"
             );
         }
@@ -170,11 +196,18 @@ fn every_chart_kind_renders_well_formed_svg_and_saves() {
 
 #[test]
 fn lines_hold_every_point_and_name_every_series() {
-    let figure =
-        Plot::lines("t").series("a & <b>", &knee(1.0)).series("c", &knee(2.0)).render().unwrap();
+    let figure = Plot::lines("t")
+        .series("a & <b>", &knee(1.0))
+        .series("c", &knee(2.0))
+        .render()
+        .unwrap();
     let doc = parse(figure.svg());
     // Blue and vermillion: the first two colours of the palette.
-    assert_eq!(data_lines(&doc, "#0072B2"), vec![2, 19], "legend swatch, then the data");
+    assert_eq!(
+        data_lines(&doc, "#0072B2"),
+        vec![2, 19],
+        "legend swatch, then the data"
+    );
     assert_eq!(data_lines(&doc, "#D55E00"), vec![2, 19]);
     let texts = texts(&doc);
     assert!(texts.contains(&"a & <b>".to_string()), "{texts:?}");
@@ -185,18 +218,34 @@ fn lines_hold_every_point_and_name_every_series() {
 #[test]
 fn markers_mark_every_point() {
     let points = [(1.0, 2.0), (2.0, 3.0), (3.0, 5.0)];
-    let figure = Plot::lines("t").series("only", &points).markers().render().unwrap();
-    let circles = parse(figure.svg()).descendants().filter(|n| n.has_tag_name("circle")).count();
-    assert_eq!(circles, points.len() + 1, "one per point and one in the legend");
+    let figure = Plot::lines("t")
+        .series("only", &points)
+        .markers()
+        .render()
+        .unwrap();
+    let circles = parse(figure.svg())
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(
+        circles,
+        points.len() + 1,
+        "one per point and one in the legend"
+    );
 }
 
 #[test]
 fn tick_labels_are_round_numbers() {
-    let points: Vec<(f64, f64)> = (0..=10).map(|i| (i as f64 * 0.1, i as f64 * 0.03)).collect();
+    let points: Vec<(f64, f64)> = (0..=10)
+        .map(|i| (i as f64 * 0.1, i as f64 * 0.03))
+        .collect();
     let figure = Plot::lines("t").series("s", &points).render().unwrap();
     let texts = texts(&parse(figure.svg()));
     for label in ["0", "0.1", "0.3", "0.6", "1"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
     for text in &texts {
         assert!(text.len() < 8, "unreadable label {text}");
@@ -207,7 +256,10 @@ fn tick_labels_are_round_numbers() {
 fn log_axes_have_decade_ticks() {
     let texts = texts(&parse(gallery()[1].1.svg()));
     for label in ["10", "100", "1,000", "10k", "100k", "0.01", "0.1"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
 }
 
@@ -230,20 +282,29 @@ fn bars_draw_one_rectangle_per_value() {
     assert_eq!(filled("#D55E00"), 3 + 1);
     let texts = texts(&doc);
     for label in ["a", "b", "c", "-2", "6", "x", "y"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
 }
 
 #[test]
 fn a_single_bar_series_needs_no_legend() {
-    let figure =
-        Plot::bars("t").categories(["a", "b"]).series("only", &[1.0, 2.0]).render().unwrap();
+    let figure = Plot::bars("t")
+        .categories(["a", "b"])
+        .series("only", &[1.0, 2.0])
+        .render()
+        .unwrap();
     assert!(!texts(&parse(figure.svg())).contains(&"only".to_string()));
 }
 
 #[test]
 fn cdf_of_few_samples_has_a_point_per_sample() {
-    let figure = Plot::cdf("t").samples("s", &[5.0, 1.0, 3.0, 2.0, 4.0]).render().unwrap();
+    let figure = Plot::cdf("t")
+        .samples("s", &[5.0, 1.0, 3.0, 2.0, 4.0])
+        .render()
+        .unwrap();
     assert_eq!(data_lines(&parse(figure.svg()), "#0072B2"), vec![2, 5]);
     let figure = Plot::percentiles("t")
         .points("p", &[(50.0, 1.0), (99.0, 9.0), (90.0, 4.0)])
@@ -253,7 +314,10 @@ fn cdf_of_few_samples_has_a_point_per_sample() {
     assert_eq!(data_lines(&doc, "#0072B2"), vec![2, 3]);
     let texts = texts(&doc);
     for label in ["50%", "90%", "99%", "percentile"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
 }
 
@@ -268,7 +332,10 @@ fn time_series_shades_windows_and_labels_them_above_the_plot() {
     assert_eq!(shades.len(), 1);
     let texts = texts(&doc);
     for label in ["server 2 down", "deploy", "alert", "time (s)"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
     assert_eq!(data_lines(&doc, "#0072B2"), vec![2, 121]);
     // The labels sit above the plot: above every horizontal grid line.
@@ -284,7 +351,13 @@ fn time_series_shades_windows_and_labels_them_above_the_plot() {
         .descendants()
         .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#E3E7EB"))
         .map(|n| {
-            n.attribute("points").unwrap().split([',', ' ']).nth(1).unwrap().parse::<i32>().unwrap()
+            n.attribute("points")
+                .unwrap()
+                .split([',', ' '])
+                .nth(1)
+                .unwrap()
+                .parse::<i32>()
+                .unwrap()
         })
         .min()
         .unwrap();
@@ -308,14 +381,19 @@ fn heat_map_draws_every_cell_and_its_scale() {
     let doc = parse(figure.svg());
     let texts = texts(&doc);
     for label in ["r0", "r1", "c0", "c2"] {
-        assert!(texts.contains(&label.to_string()), "{label} missing from {texts:?}");
+        assert!(
+            texts.contains(&label.to_string()),
+            "{label} missing from {texts:?}"
+        );
     }
     // The lowest value is darkest purple, the highest yellow.
     assert!(
-        doc.descendants().any(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#440154"))
+        doc.descendants()
+            .any(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#440154"))
     );
     assert!(
-        doc.descendants().any(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#FDE725"))
+        doc.descendants()
+            .any(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#FDE725"))
     );
     // Row r0 is drawn above row r1.
     let y_of = |label: &str| {
@@ -331,8 +409,14 @@ fn heat_map_draws_every_cell_and_its_scale() {
 
 #[test]
 fn same_input_same_bytes() {
-    let first: Vec<String> = gallery().into_iter().map(|(_, f)| f.svg().to_string()).collect();
-    let second: Vec<String> = gallery().into_iter().map(|(_, f)| f.svg().to_string()).collect();
+    let first: Vec<String> = gallery()
+        .into_iter()
+        .map(|(_, f)| f.svg().to_string())
+        .collect();
+    let second: Vec<String> = gallery()
+        .into_iter()
+        .map(|(_, f)| f.svg().to_string())
+        .collect();
     assert_eq!(first, second);
 }
 
@@ -346,29 +430,49 @@ fn report_message(result: scale_lab::Result<Figure>) -> String {
 #[test]
 fn bad_input_is_a_clear_error() {
     let message = report_message(Plot::lines("L").render());
-    assert_eq!(message, "line plot \"L\": no series to draw; add one with .series(name, &points)");
+    assert_eq!(
+        message,
+        "line plot \"L\": no series to draw; add one with .series(name, &points)"
+    );
     let message = report_message(Plot::lines("L").series("p99", &[]).render());
     assert_eq!(message, "line plot \"L\": series \"p99\" has no points");
     let message = report_message(
         Plot::lines("L")
-            .series("p99", &[(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, f64::NAN)])
+            .series(
+                "p99",
+                &[(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, f64::NAN)],
+            )
             .render(),
     );
     assert_eq!(
         message,
         "line plot \"L\": series \"p99\", point 3 is (3, NaN); x and y must be finite numbers"
     );
-    let message = report_message(Plot::lines("L").series("a", &[(f64::INFINITY, 1.0)]).render());
+    let message = report_message(
+        Plot::lines("L")
+            .series("a", &[(f64::INFINITY, 1.0)])
+            .render(),
+    );
     assert!(message.contains("point 0 is (inf, 1)"), "{message}");
     let message = report_message(Plot::lines("L").series("a", &[(0.0, 1.0)]).log_x().render());
     assert!(
         message.contains("point 0 has x = 0, which a log x axis cannot show (it needs x > 0)"),
         "{message}"
     );
-    let message = report_message(Plot::lines("L").series_xy("xy", &[1.0, 2.0], &[1.0]).render());
-    assert_eq!(message, "line plot \"L\": series \"xy\" has 2 x values but 1 y values");
     let message = report_message(
-        Plot::lines("L").series("a", &[(0.0, 1.0)]).series("a", &[(0.0, 1.0)]).render(),
+        Plot::lines("L")
+            .series_xy("xy", &[1.0, 2.0], &[1.0])
+            .render(),
+    );
+    assert_eq!(
+        message,
+        "line plot \"L\": series \"xy\" has 2 x values but 1 y values"
+    );
+    let message = report_message(
+        Plot::lines("L")
+            .series("a", &[(0.0, 1.0)])
+            .series("a", &[(0.0, 1.0)])
+            .render(),
     );
     assert_eq!(message, "line plot \"L\": two series are named \"a\"");
     let message = report_message(Plot::lines("L").series(" ", &[(0.0, 1.0)]).render());
@@ -376,23 +480,44 @@ fn bad_input_is_a_clear_error() {
 
     let message = report_message(Plot::bars("B").series("s", &[1.0]).render());
     assert!(message.contains("no categories"), "{message}");
-    let message =
-        report_message(Plot::bars("B").categories(["a", "b"]).series("s", &[1.0]).render());
-    assert_eq!(message, "bar chart \"B\": series \"s\" has 1 values for 2 categories");
     let message = report_message(
-        Plot::bars("B").categories(["a", "b"]).series("s", &[1.0, f64::NAN]).render(),
+        Plot::bars("B")
+            .categories(["a", "b"])
+            .series("s", &[1.0])
+            .render(),
     );
-    assert!(message.contains("series \"s\", value 1 (b) is NaN"), "{message}");
+    assert_eq!(
+        message,
+        "bar chart \"B\": series \"s\" has 1 values for 2 categories"
+    );
+    let message = report_message(
+        Plot::bars("B")
+            .categories(["a", "b"])
+            .series("s", &[1.0, f64::NAN])
+            .render(),
+    );
+    assert!(
+        message.contains("series \"s\", value 1 (b) is NaN"),
+        "{message}"
+    );
 
     let message = report_message(Plot::cdf("C").samples("s", &[]).render());
     assert_eq!(message, "CDF plot \"C\": series \"s\" has no samples");
-    let message = report_message(Plot::cdf("C").samples("s", &[1.0, -1.0]).log_values().render());
+    let message = report_message(
+        Plot::cdf("C")
+            .samples("s", &[1.0, -1.0])
+            .log_values()
+            .render(),
+    );
     assert!(
         message.contains("series \"s\", sample 1 is -1; each value must be a finite number > 0"),
         "{message}"
     );
-    let message =
-        report_message(Plot::percentiles("P").points("s", &[(50.0, 1.0), (100.0, 2.0)]).render());
+    let message = report_message(
+        Plot::percentiles("P")
+            .points("s", &[(50.0, 1.0), (100.0, 2.0)])
+            .render(),
+    );
     assert!(
         message.contains("point 1 has percentile 100; percentiles go from 0 to below 100"),
         "{message}"
@@ -404,33 +529,61 @@ fn bad_input_is_a_clear_error() {
     );
 
     let message = report_message(
-        Plot::time_series("T").series("s", &[(0.0, 1.0)]).window("w", 5.0, 5.0).render(),
+        Plot::time_series("T")
+            .series("s", &[(0.0, 1.0)])
+            .window("w", 5.0, 5.0)
+            .render(),
     );
     assert_eq!(
         message,
         "time series \"T\": window \"w\" goes from 5 to 5; it needs finite times with from < to"
     );
     let message = report_message(
-        Plot::time_series("T").series("s", &[(0.0, 1.0)]).event("e", f64::NAN).render(),
+        Plot::time_series("T")
+            .series("s", &[(0.0, 1.0)])
+            .event("e", f64::NAN)
+            .render(),
     );
     assert!(message.contains("event \"e\" is at NaN"), "{message}");
 
     let message = report_message(
-        Plot::heatmap("H").rows(["a"]).columns(["x", "y"]).values(&[[1.0]]).render(),
+        Plot::heatmap("H")
+            .rows(["a"])
+            .columns(["x", "y"])
+            .values(&[[1.0]])
+            .render(),
     );
-    assert_eq!(message, "heat map \"H\": row 0 (\"a\") has 1 values for 2 columns");
+    assert_eq!(
+        message,
+        "heat map \"H\": row 0 (\"a\") has 1 values for 2 columns"
+    );
     let message = report_message(
-        Plot::heatmap("H").rows(["a", "b"]).columns(["x"]).values(&[[1.0]]).render(),
+        Plot::heatmap("H")
+            .rows(["a", "b"])
+            .columns(["x"])
+            .values(&[[1.0]])
+            .render(),
     );
     assert_eq!(message, "heat map \"H\": 1 rows of values for 2 row names");
     let message = report_message(
-        Plot::heatmap("H").rows(["a"]).columns(["x"]).values(&[[f64::NAN]]).render(),
+        Plot::heatmap("H")
+            .rows(["a"])
+            .columns(["x"])
+            .values(&[[f64::NAN]])
+            .render(),
     );
-    assert!(message.contains("row 0 (\"a\"), column 0 (\"x\") is NaN"), "{message}");
+    assert!(
+        message.contains("row 0 (\"a\"), column 0 (\"x\") is NaN"),
+        "{message}"
+    );
     let message = report_message(Plot::heatmap("H").render());
     assert!(message.contains("it needs rows and columns"), "{message}");
 
-    match Plot::lines("L").series("a", &[(0.0, 1.0)]).size(100, 400).render() {
+    match Plot::lines("L")
+        .series("a", &[(0.0, 1.0)])
+        .size(100, 400)
+        .render()
+    {
         Err(Error::InvalidParameter { name: "width", .. }) => {}
         other => panic!("expected a width error, got {other:?}"),
     }
@@ -443,10 +596,22 @@ fn bad_input_is_a_clear_error() {
 
 #[test]
 fn one_point_and_flat_data_still_render() {
-    let one = Plot::lines("t").series("a", &[(3.0, 7.0)]).render().unwrap();
+    let one = Plot::lines("t")
+        .series("a", &[(3.0, 7.0)])
+        .render()
+        .unwrap();
     assert_eq!(data_lines(&parse(one.svg()), "#0072B2"), vec![2, 1]);
-    let flat = Plot::heatmap("t").rows(["a"]).columns(["b"]).values(&[[2.0]]).render().unwrap();
+    let flat = Plot::heatmap("t")
+        .rows(["a"])
+        .columns(["b"])
+        .values(&[[2.0]])
+        .render()
+        .unwrap();
     parse(flat.svg());
-    let same = Plot::cdf("t").samples("s", &[4.0, 4.0, 4.0]).log_values().render().unwrap();
+    let same = Plot::cdf("t")
+        .samples("s", &[4.0, 4.0, 4.0])
+        .log_values()
+        .render()
+        .unwrap();
     parse(same.svg());
 }

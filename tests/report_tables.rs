@@ -9,7 +9,10 @@ fn sample() -> Table {
     Table::builder()
         .column("servers", [1u32, 2, 1_000_000])
         .column("p99 (ms)", [1234.5678, 0.1 + 0.2, 0.000012])
-        .column("policy <b>", ["round robin", "a & b", "\"quoted\", with comma"])
+        .column(
+            "policy <b>",
+            ["round robin", "a & b", "\"quoted\", with comma"],
+        )
         .column("hit ratio", vec![Some(0.5), None, Some(1.0)])
         .build()
         .unwrap()
@@ -69,12 +72,23 @@ fn csv_keeps_full_precision_and_quotes_text() {
 
 #[test]
 fn columns_of_unequal_length_are_an_error() {
-    let result = Table::builder().column("servers", [1u32, 2, 3]).column("p99", [1.0, 2.0]).build();
+    let result = Table::builder()
+        .column("servers", [1u32, 2, 3])
+        .column("p99", [1.0, 2.0])
+        .build();
     assert_eq!(result, Err(Error::Report(
         "table: column \"p99\" has 2 values but column \"servers\" has 3; all columns must have the same length"
             .to_string())));
-    let result = Table::builder().column("a", [1u32]).column("a", [2u32]).build();
-    assert_eq!(result, Err(Error::Report("table: two columns are named \"a\"".to_string())));
+    let result = Table::builder()
+        .column("a", [1u32])
+        .column("a", [2u32])
+        .build();
+    assert_eq!(
+        result,
+        Err(Error::Report(
+            "table: two columns are named \"a\"".to_string()
+        ))
+    );
     let empty = Table::from_columns(Vec::<Column>::new()).unwrap();
     assert_eq!(empty.frame().height(), 0);
 }
@@ -102,8 +116,14 @@ struct Runs(Vec<Run>);
 impl ToTable for Runs {
     fn to_table(&self) -> Table {
         Table::builder()
-            .column("servers", self.0.iter().map(|r| r.servers).collect::<Vec<_>>())
-            .column("p99 (ms)", self.0.iter().map(|r| r.p99_ms).collect::<Vec<_>>())
+            .column(
+                "servers",
+                self.0.iter().map(|r| r.servers).collect::<Vec<_>>(),
+            )
+            .column(
+                "p99 (ms)",
+                self.0.iter().map(|r| r.p99_ms).collect::<Vec<_>>(),
+            )
             .build()
             .expect("columns of one length")
     }
@@ -111,7 +131,16 @@ impl ToTable for Runs {
 
 #[test]
 fn results_become_tables_and_files_the_same_every_time() {
-    let runs = Runs(vec![Run { servers: 1, p99_ms: 812.26 }, Run { servers: 4, p99_ms: 40.126 }]);
+    let runs = Runs(vec![
+        Run {
+            servers: 1,
+            p99_ms: 812.26,
+        },
+        Run {
+            servers: 4,
+            p99_ms: 40.126,
+        },
+    ]);
     let table = runs.to_table();
     assert_eq!(
         table.to_markdown(),

@@ -483,6 +483,18 @@ fn notebooks_embed_outputs_and_start_with_the_kernel_and_the_library() {
             "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>x</text></svg>"
         );
         assert!(notebook::is_pristine(&fs::read(&path).unwrap()));
+
+        // The last cell lists the lesson's exercises, linked to the learner's files.
+        let last = text(cells.len() - 1);
+        assert!(last.contains("cargo run -- exercises 01"), "{last}");
+        let link = last
+            .split("](")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("a link");
+        assert!(link.ends_with("lessons/01-basics/exercises/double.rs"), "{link}");
+        assert!(path.parent().unwrap().join(link).is_file(), "{link} resolves");
+        assert!(last.contains(if lang == Lang::Ko { "곱하기 2" } else { "Multiply by two" }));
     }
 }
 
@@ -594,6 +606,7 @@ fn edited_notebooks_are_kept_until_forced_and_untouched_ones_follow_the_lesson()
     let paths = notebook::Paths {
         library: "../..".into(),
         source: "lessons/01-basics/ko.md".into(),
+        root: "../..".into(),
     };
     fs::write(&ko, notebook::render(&older, Lang::Ko, &paths)).unwrap();
     let outcome = pipeline::build(&config, &Progress::quiet()).unwrap();
@@ -716,20 +729,39 @@ fn a_lesson_that_does_not_end_is_stopped_and_warnings_are_reported() {
     for dir in ["lessons", "notebooks", "target/scale-lab/cache"] {
         let _ = fs::remove_dir_all(root.join(dir));
     }
-    copy_dir(&library().join("tests/fixtures/slow/lessons"), &root.join("lessons"));
+    copy_dir(
+        &library().join("tests/fixtures/slow/lessons"),
+        &root.join("lessons"),
+    );
     let mut config = Config::new(root, library());
     config.timeout = Duration::from_secs(3);
     let outcome = pipeline::build(&config, &Progress::quiet()).unwrap();
 
     assert_eq!(outcome.ran, ["01-noisy"]);
-    let stopped: Vec<&Failure> = outcome.failures.iter().filter(|f| f.lesson == "02-forever").collect();
+    let stopped: Vec<&Failure> = outcome
+        .failures
+        .iter()
+        .filter(|f| f.lesson == "02-forever")
+        .collect();
     assert_eq!(stopped.len(), 2, "{:#?}", outcome.failures);
     for f in stopped {
         assert_eq!((f.stage, f.cell), (Stage::Run, Some(2)));
-        assert!(f.message.contains("(cell 2): the lesson did not finish within 3 s"), "{}", f.message);
+        assert!(
+            f.message
+                .contains("(cell 2): the lesson did not finish within 3 s"),
+            "{}",
+            f.message
+        );
     }
     let warnings = outcome.warnings.join("\n");
-    assert!(warnings.contains("lesson 01-noisy (ko), cell 1: wrote to stderr"), "{warnings}");
+    assert!(
+        warnings.contains("lesson 01-noisy (ko), cell 1: wrote to stderr"),
+        "{warnings}"
+    );
     assert!(warnings.contains("careful"), "{warnings}");
-    assert!(warnings.contains("lesson 01-noisy (en), cell 2: 2 rich outputs (text/html, image/svg+xml)"), "{warnings}");
+    assert!(
+        warnings
+            .contains("lesson 01-noisy (en), cell 2: 2 rich outputs (text/html, image/svg+xml)"),
+        "{warnings}"
+    );
 }

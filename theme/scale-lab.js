@@ -1,9 +1,7 @@
 // scale-lab's page script: a search button in the menu bar (Pagefind's component UI,
-// which searches the index of the page's <html lang>) and mermaid diagrams drawn in the
-// colours of the current mdBook theme.
+// which searches the index of the page's <html lang>) and mermaid diagrams.
 (() => {
     'use strict';
-    const html = document.documentElement;
     const here = document.currentScript.src;
 
     const buttons = document.querySelector('#mdbook-menu-bar .right-buttons');
@@ -22,29 +20,14 @@
     if (diagrams.length === 0) {
         return;
     }
-    for (const diagram of diagrams) {
-        diagram.dataset.source = diagram.textContent;
-    }
-    const darkThemes = ['coal', 'navy', 'ayu'];
-    let drawnIn = null;
-    const draw = () => {
-        const theme = darkThemes.some((t) => html.classList.contains(t)) ? 'dark' : 'default';
-        if (theme === drawnIn) {
-            return;
-        }
-        drawnIn = theme;
-        for (const diagram of diagrams) {
-            diagram.removeAttribute('data-processed');
-            diagram.textContent = diagram.dataset.source;
-        }
-        mermaid.initialize({ startOnLoad: false, theme, securityLevel: 'strict' });
-        mermaid.run({ nodes: diagrams });
-    };
+    // Diagrams are drawn in mermaid's light theme whatever the page's theme, on a light
+    // panel in the dark ones (scale-lab.css), like the figures: lessons colour their nodes
+    // with light `classDef` fills, and a dark theme's light text on them is unreadable.
     const script = document.createElement('script');
     script.src = new URL('mermaid/mermaid.min.js', here).href;
     script.onload = () => {
-        draw();
-        new MutationObserver(draw).observe(html, { attributes: true, attributeFilter: ['class'] });
+        mermaid.initialize({ startOnLoad: false, theme: 'default', securityLevel: 'strict' });
+        mermaid.run({ nodes: diagrams }).catch((e) => console.error('mermaid:', e?.message ?? e));
     };
     document.head.append(script);
 })();

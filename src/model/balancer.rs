@@ -100,7 +100,8 @@ impl HealthChecks {
     pub fn new(interval: f64, unhealthy_threshold: u32) -> Result<Self> {
         Ok(HealthChecks {
             interval: positive("interval", interval)?,
-            unhealthy_threshold: at_least_one("unhealthy_threshold", unhealthy_threshold as usize)? as u32,
+            unhealthy_threshold: at_least_one("unhealthy_threshold", unhealthy_threshold as usize)?
+                as u32,
             healthy_threshold: 1,
         })
     }
@@ -198,7 +199,9 @@ impl LoadBalancer {
     /// `servers` ≥ 1 servers of weight 1.
     pub fn new(policy: Policy, servers: usize) -> Result<Self> {
         if servers == 0 {
-            return Err(Error::InvalidConfig("a load balancer needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a load balancer needs at least one server".into(),
+            ));
         }
         Self::weighted(policy, &vec![1.0; servers])
     }
@@ -208,14 +211,17 @@ impl LoadBalancer {
     /// round robin uses the values.
     pub fn weighted(policy: Policy, weights: &[f64]) -> Result<Self> {
         if weights.is_empty() {
-            return Err(Error::InvalidConfig("a load balancer needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a load balancer needs at least one server".into(),
+            ));
         }
         for &w in weights {
             non_negative("weight", w)?;
         }
         if weights.iter().sum::<f64>() <= 0.0 {
             return Err(Error::InvalidConfig(
-                "the weights of the servers sum to zero: at least one server needs a weight > 0".into(),
+                "the weights of the servers sum to zero: at least one server needs a weight > 0"
+                    .into(),
             ));
         }
         let mut lb = LoadBalancer {
@@ -304,7 +310,8 @@ impl LoadBalancer {
     /// Adds a server of `weight` ≥ 0 (scale out); returns its id. It is in rotation at
     /// once (add it when it is ready to serve).
     pub fn add_server(&mut self, weight: f64) -> Result<usize> {
-        self.backends.push(Backend::new(non_negative("weight", weight)?));
+        self.backends
+            .push(Backend::new(non_negative("weight", weight)?));
         self.rebuild();
         Ok(self.backends.len() - 1)
     }
@@ -364,7 +371,11 @@ impl LoadBalancer {
                         j += 1;
                     }
                     let (a, b) = (self.rotation[i] as usize, self.rotation[j] as usize);
-                    if self.backends[b].in_flight < self.backends[a].in_flight { b } else { a }
+                    if self.backends[b].in_flight < self.backends[a].in_flight {
+                        b
+                    } else {
+                        a
+                    }
                 }
             }
             Policy::Sticky => self.sticky(user),
@@ -387,7 +398,10 @@ impl LoadBalancer {
 
     /// The server `user` is pinned to (sticky policy).
     pub fn pinned(&self, user: u32) -> Option<usize> {
-        self.pins.get(user as usize).filter(|&&p| p != NO_PIN).map(|&p| p as usize)
+        self.pins
+            .get(user as usize)
+            .filter(|&&p| p != NO_PIN)
+            .map(|&p| p as usize)
     }
 
     /// How many users are pinned to server `id` (scans the pin table).
@@ -405,7 +419,11 @@ impl LoadBalancer {
     /// `None` without health checks.
     pub fn check(&mut self, now: f64, mut is_up: impl FnMut(usize) -> bool) -> Option<CheckRound> {
         let h = self.health?;
-        let mut round = CheckRound { next_at: now + h.interval, marked_down: 0, marked_up: 0 };
+        let mut round = CheckRound {
+            next_at: now + h.interval,
+            marked_down: 0,
+            marked_up: 0,
+        };
         for (id, b) in self.backends.iter_mut().enumerate() {
             if b.removed {
                 continue;
@@ -436,7 +454,13 @@ impl LoadBalancer {
 
     fn backend_mut(&mut self, id: usize) -> Result<&mut Backend> {
         let n = self.backends.len();
-        self.backends.get_mut(id).ok_or_else(|| Error::param("server", id, format!("below {n} (the servers of this balancer)")))
+        self.backends.get_mut(id).ok_or_else(|| {
+            Error::param(
+                "server",
+                id,
+                format!("below {n} (the servers of this balancer)"),
+            )
+        })
     }
 
     fn rebuild(&mut self) {
@@ -509,7 +533,16 @@ impl LoadBalancer {
 
 impl Backend {
     fn new(weight: f64) -> Self {
-        Backend { weight, in_flight: 0, healthy: true, removed: false, fails: 0, oks: 0, current: 0.0, sent: 0 }
+        Backend {
+            weight,
+            in_flight: 0,
+            healthy: true,
+            removed: false,
+            fails: 0,
+            oks: 0,
+            current: 0.0,
+            sent: 0,
+        }
     }
 
     #[inline]
@@ -608,8 +641,13 @@ mod tests {
 
     #[test]
     fn health_checks_take_a_dead_server_out_after_the_threshold() {
-        let h = HealthChecks::new(5.0, 3).unwrap().healthy_threshold(2).unwrap();
-        let mut lb = LoadBalancer::new(Policy::RoundRobin, 2).unwrap().with_health_checks(h);
+        let h = HealthChecks::new(5.0, 3)
+            .unwrap()
+            .healthy_threshold(2)
+            .unwrap();
+        let mut lb = LoadBalancer::new(Policy::RoundRobin, 2)
+            .unwrap()
+            .with_health_checks(h);
         assert_eq!(lb.first_check_at(0.0), Some(5.0));
         let down = |id: usize| id != 1;
         assert_eq!(lb.check(5.0, down).unwrap().marked_down, 0);
@@ -626,7 +664,12 @@ mod tests {
         // intervals for the threshold of 3: 13.7 s.
         assert!((h.detection_delay(101.3) - 13.7).abs() < 1e-9);
         assert!((h.mean_detection_delay() - 12.5).abs() < 1e-12);
-        assert!(LoadBalancer::new(Policy::Random, 1).unwrap().check(0.0, |_| true).is_none());
+        assert!(
+            LoadBalancer::new(Policy::Random, 1)
+                .unwrap()
+                .check(0.0, |_| true)
+                .is_none()
+        );
     }
 
     #[test]
@@ -640,19 +683,36 @@ mod tests {
         let mut rng = SimRng::new(1);
         assert_eq!(lb.pick(0, &mut rng), None);
         assert_eq!(lb.stats().no_server, 1);
-        assert!(lb.remove_server(5).unwrap_err().to_string().contains("`server` = 5"));
+        assert!(
+            lb.remove_server(5)
+                .unwrap_err()
+                .to_string()
+                .contains("`server` = 5")
+        );
     }
 
     #[test]
     fn invalid_balancers_are_clear_errors() {
-        let e = LoadBalancer::new(Policy::RoundRobin, 0).unwrap_err().to_string();
-        assert_eq!(e, "invalid configuration: a load balancer needs at least one server");
+        let e = LoadBalancer::new(Policy::RoundRobin, 0)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "invalid configuration: a load balancer needs at least one server"
+        );
         assert!(LoadBalancer::weighted(Policy::RoundRobin, &[]).is_err());
-        let e = LoadBalancer::weighted(Policy::WeightedRoundRobin, &[0.0, 0.0]).unwrap_err().to_string();
+        let e = LoadBalancer::weighted(Policy::WeightedRoundRobin, &[0.0, 0.0])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("sum to zero"), "{e}");
         assert!(LoadBalancer::weighted(Policy::RoundRobin, &[1.0, -1.0]).is_err());
         assert!(LoadBalancer::weighted(Policy::RoundRobin, &[f64::NAN]).is_err());
         assert!(HealthChecks::new(0.0, 1).is_err());
-        assert!(HealthChecks::new(1.0, 0).unwrap_err().to_string().contains("unhealthy_threshold"));
+        assert!(
+            HealthChecks::new(1.0, 0)
+                .unwrap_err()
+                .to_string()
+                .contains("unhealthy_threshold")
+        );
     }
 }

@@ -39,7 +39,10 @@ use super::region::Regions;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::lang::t;
 use crate::report::{Table, ToTable};
-use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Station, StationStats, TimeSeries, Zipf};
+use crate::sim::{
+    Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Station, StationStats,
+    TimeSeries, Zipf,
+};
 
 /// A URL version that no copy has: the mark of an empty slot.
 const EMPTY: u32 = u32::MAX;
@@ -165,15 +168,32 @@ impl<J> Cdn<J> {
         at_least_one("edges", edges)?;
         at_least_one("objects", objects)?;
         let ttl = non_negative("ttl", ttl)?;
-        let slots = edges.checked_mul(objects).filter(|&s| s <= 1 << 28).ok_or_else(|| {
-            Error::param("objects", objects, format!("at most {} per edge with {edges} edges", (1usize << 28) / edges))
-        })?;
+        let slots = edges
+            .checked_mul(objects)
+            .filter(|&s| s <= 1 << 28)
+            .ok_or_else(|| {
+                Error::param(
+                    "objects",
+                    objects,
+                    format!(
+                        "at most {} per edge with {edges} edges",
+                        (1usize << 28) / edges
+                    ),
+                )
+            })?;
         Ok(Cdn {
             edges,
             objects,
             ttl,
             versioned: false,
-            copies: vec![Copy { url: EMPTY, content: 0, expires_at: f64::NEG_INFINITY }; slots],
+            copies: vec![
+                Copy {
+                    url: EMPTY,
+                    content: 0,
+                    expires_at: f64::NEG_INFINITY
+                };
+                slots
+            ],
             in_flight: BTreeMap::new(),
             versions: vec![0; objects],
             published: BTreeMap::new(),
@@ -231,10 +251,19 @@ impl<J> Cdn<J> {
             let stats = &mut self.stats[edge];
             stats.hits += 1;
             stats.stale += stale.is_some() as u64;
-            return Lookup::Hit(Served { job, asked_at: now, content: copy.content, stale });
+            return Lookup::Hit(Served {
+                job,
+                asked_at: now,
+                content: copy.content,
+                stale,
+            });
         }
         let stats = &mut self.stats[edge];
-        let waiter = Waiter { job, asked_at: now, current };
+        let waiter = Waiter {
+            job,
+            asked_at: now,
+            current,
+        };
         if let Some(waiting) = self.in_flight.get_mut(&(slot, url)) {
             waiting.push(waiter);
             stats.coalesced += 1;
@@ -255,25 +284,45 @@ impl<J> Cdn<J> {
     /// What the origin returns now for URL version `url` of `object`: that version if
     /// URLs are versioned (each version is kept under its own URL), else the current one.
     pub fn origin_read(&self, object: usize, url: u32) -> u32 {
-        if self.versioned { url } else { self.versions[object] }
+        if self.versioned {
+            url
+        } else {
+            self.versions[object]
+        }
     }
 
     /// The fetch of URL version `url` of `object` (content version `content`) reaches
     /// edge `edge` at `now`: the edge keeps the copy for the TTL (unless it already has a
     /// newer URL) and answers every request that waited for it, the first asker first.
     /// A fill that no [`Lookup::Miss`] asked for answers nobody.
-    pub fn fill(&mut self, now: f64, edge: usize, object: usize, url: u32, content: u32) -> Vec<Served<J>> {
+    pub fn fill(
+        &mut self,
+        now: f64,
+        edge: usize,
+        object: usize,
+        url: u32,
+        content: u32,
+    ) -> Vec<Served<J>> {
         let slot = edge * self.objects + object;
         let copy = &mut self.copies[slot];
         if copy.url == EMPTY || copy.url <= url {
-            *copy = Copy { url, content, expires_at: now + self.ttl };
+            *copy = Copy {
+                url,
+                content,
+                expires_at: now + self.ttl,
+            };
         }
         let waiters = self.in_flight.remove(&(slot, url)).unwrap_or_default();
         let mut served = Vec::with_capacity(waiters.len());
         for w in waiters {
             let stale = self.staleness(object, content, w.current, w.asked_at);
             self.stats[edge].stale += stale.is_some() as u64;
-            served.push(Served { job: w.job, asked_at: w.asked_at, content, stale });
+            served.push(Served {
+                job: w.job,
+                asked_at: w.asked_at,
+                content,
+                stale,
+            });
         }
         served
     }
@@ -304,13 +353,19 @@ impl Origin {
     /// An origin that never queues (object storage such as S3: it scales with the load);
     /// each request takes `service` seconds.
     pub fn elastic(service: Dist) -> Origin {
-        Origin { service, servers: None }
+        Origin {
+            service,
+            servers: None,
+        }
     }
 
     /// An origin of `servers` ≥ 1 servers with a FIFO queue (a web server serving the
     /// files itself): it saturates.
     pub fn servers(servers: usize, service: Dist) -> Result<Origin> {
-        Ok(Origin { service, servers: Some(at_least_one("servers", servers)?) })
+        Ok(Origin {
+            service,
+            servers: Some(at_least_one("servers", servers)?),
+        })
     }
 
     /// The service time of one request.
@@ -435,7 +490,11 @@ impl CdnReport {
     pub fn region(&self, name: &str) -> Result<&RegionTraffic> {
         self.regions.iter().find(|r| r.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.regions.iter().map(|r| r.name.as_str()).collect();
-            Error::param("region", format!("`{name}`"), format!("a region with users: {}", names.join(", ")))
+            Error::param(
+                "region",
+                format!("`{name}`"),
+                format!("a region with users: {}", names.join(", ")),
+            )
         })
     }
 
@@ -443,7 +502,11 @@ impl CdnReport {
     pub fn edge(&self, name: &str) -> Result<&EdgeReport> {
         self.edges.iter().find(|e| e.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.edges.iter().map(|e| e.name.as_str()).collect();
-            Error::param("edge", format!("`{name}`"), format!("a region with an edge: {}", names.join(", ")))
+            Error::param(
+                "edge",
+                format!("`{name}`"),
+                format!("a region with an edge: {}", names.join(", ")),
+            )
         })
     }
 }
@@ -456,17 +519,36 @@ struct EdgeJob {
 
 #[derive(Debug, Clone, Copy)]
 enum OriginJob {
-    Fetch { edge: usize, object: usize, url: u32 },
-    Direct { region: usize, sent: f64, measured: bool },
+    Fetch {
+        edge: usize,
+        object: usize,
+        url: u32,
+    },
+    Direct {
+        region: usize,
+        sent: f64,
+        measured: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
     Update,
-    AtOrigin { job: OriginJob },
-    OriginDone { job: OriginJob, arrived: f64, epoch: u32 },
-    Fill { edge: usize, object: usize, url: u32, content: u32 },
+    AtOrigin {
+        job: OriginJob,
+    },
+    OriginDone {
+        job: OriginJob,
+        arrived: f64,
+        epoch: u32,
+    },
+    Fill {
+        edge: usize,
+        object: usize,
+        url: u32,
+        content: u32,
+    },
     Measure(bool),
 }
 
@@ -497,7 +579,11 @@ impl CdnExperiment {
     /// Edges only in the regions named (at least one); users elsewhere use the nearest.
     pub fn edges_in(mut self, names: &[&str]) -> Result<CdnExperiment> {
         if names.is_empty() {
-            return Err(Error::param("edges", "[]", "at least one region (or `no_cdn()`)"));
+            return Err(Error::param(
+                "edges",
+                "[]",
+                "at least one region (or `no_cdn()`)",
+            ));
         }
         let mut edges = Vec::with_capacity(names.len());
         for name in names {
@@ -576,17 +662,27 @@ impl CdnExperiment {
     pub fn run(&self, seed: u64) -> Result<CdnReport> {
         let total: f64 = self.users.iter().sum();
         if total <= 0.0 {
-            return Err(Error::InvalidConfig("no users: add traffic with `users(region, rate)`".into()));
+            return Err(Error::InvalidConfig(
+                "no users: add traffic with `users(region, rate)`".into(),
+            ));
         }
-        let user_regions: Vec<usize> = (0..self.regions.len()).filter(|&r| self.users[r] > 0.0).collect();
+        let user_regions: Vec<usize> = (0..self.regions.len())
+            .filter(|&r| self.users[r] > 0.0)
+            .collect();
         let mut cumulative = Vec::with_capacity(user_regions.len());
         let mut acc = 0.0;
         for &r in &user_regions {
             acc += self.users[r] / total;
             cumulative.push(acc);
         }
-        let slot_of_region: Vec<usize> =
-            (0..self.regions.len()).map(|r| user_regions.iter().position(|&u| u == r).unwrap_or(usize::MAX)).collect();
+        let slot_of_region: Vec<usize> = (0..self.regions.len())
+            .map(|r| {
+                user_regions
+                    .iter()
+                    .position(|&u| u == r)
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
         let edge_regions: &[usize] = self.edges.as_deref().unwrap_or(&[]);
         // The edge (index into edge_regions) that serves each user region.
         let edge_of: Vec<Option<usize>> = (0..self.regions.len())
@@ -595,22 +691,35 @@ impl CdnExperiment {
                 edge_regions.iter().position(|&e| e == near)
             })
             .collect();
-        let objects = usize::try_from(self.objects.n())
-            .map_err(|_| Error::param("objects", self.objects.n(), "a number of objects that fits in memory"))?;
+        let objects = usize::try_from(self.objects.n()).map_err(|_| {
+            Error::param(
+                "objects",
+                self.objects.n(),
+                "a number of objects that fits in memory",
+            )
+        })?;
         let mut cdn: Cdn<EdgeJob> =
             Cdn::new(edge_regions.len().max(1), objects, self.ttl)?.versioned_urls(self.versioned);
-        let mut station: Option<Station<OriginJob>> = self.origin.servers.map(Station::new).transpose()?;
+        let mut station: Option<Station<OriginJob>> =
+            self.origin.servers.map(Station::new).transpose()?;
 
         let mut rng = SimRng::stream(seed, 0);
         let mut update_rng = SimRng::stream(seed, 1);
         let arrivals = Arrivals::poisson(total)?;
-        let updates = if self.update_rate > 0.0 { Some(Arrivals::poisson(self.update_rate * objects as f64)?) } else { None };
+        let updates = if self.update_rate > 0.0 {
+            Some(Arrivals::poisson(self.update_rate * objects as f64)?)
+        } else {
+            None
+        };
         let end = self.warmup + self.duration;
         let regions: Vec<RegionTraffic> = user_regions
             .iter()
             .map(|&r| RegionTraffic {
                 name: self.regions.name(r).to_string(),
-                served_from: self.regions.name(edge_of[r].map_or(self.origin_region, |e| edge_regions[e])).to_string(),
+                served_from: self
+                    .regions
+                    .name(edge_of[r].map_or(self.origin_region, |e| edge_regions[e]))
+                    .to_string(),
                 requests: 0,
                 latency: LatencyHistogram::new(),
                 hits: 0,
@@ -618,13 +727,20 @@ impl CdnExperiment {
             })
             .collect();
         let series = match self.window {
-            Some(w) => Some(CdnSeries { origin_requests: TimeSeries::new(w)?, stale: TimeSeries::new(w)? }),
+            Some(w) => Some(CdnSeries {
+                origin_requests: TimeSeries::new(w)?,
+                stale: TimeSeries::new(w)?,
+            }),
             None => None,
         };
         let mut rec = Recorder {
             regions,
             slot_of_region,
-            origin: OriginReport { requests: 0, latency: LatencyHistogram::new(), station: None },
+            origin: OriginReport {
+                requests: 0,
+                latency: LatencyHistogram::new(),
+                station: None,
+            },
             staleness: LatencyHistogram::new(),
             series,
             measuring: false,
@@ -659,26 +775,47 @@ impl CdnExperiment {
                 }
                 Event::Arrival => {
                     let u = rng.uniform();
-                    let slot = cumulative.iter().position(|&c| u < c).unwrap_or(cumulative.len() - 1);
+                    let slot = cumulative
+                        .iter()
+                        .position(|&c| u < c)
+                        .unwrap_or(cumulative.len() - 1);
                     let region = user_regions[slot];
                     let object = self.objects.sample(&mut rng) as usize;
                     let measured = rec.measuring;
                     rec.regions[slot].requests += measured as u64;
                     match edge_of[region] {
                         None => {
-                            let job = OriginJob::Direct { region, sent: now, measured };
+                            let job = OriginJob::Direct {
+                                region,
+                                sent: now,
+                                measured,
+                            };
                             events.schedule_at(now, Event::AtOrigin { job });
                         }
-                        Some(edge) => match cdn.request(now, edge, object, EdgeJob { region, measured }) {
-                            Lookup::Hit(served) => {
-                                rec.answer(now, &served, self.regions.user_rtt(region, edge_regions[edge]), true);
+                        Some(edge) => {
+                            match cdn.request(now, edge, object, EdgeJob { region, measured }) {
+                                Lookup::Hit(served) => {
+                                    rec.answer(
+                                        now,
+                                        &served,
+                                        self.regions.user_rtt(region, edge_regions[edge]),
+                                        true,
+                                    );
+                                }
+                                Lookup::Miss { url } => {
+                                    let half =
+                                        self.regions.rtt(edge_regions[edge], self.origin_region)
+                                            / 2.0;
+                                    events.schedule_at(
+                                        now + half,
+                                        Event::AtOrigin {
+                                            job: OriginJob::Fetch { edge, object, url },
+                                        },
+                                    );
+                                }
+                                Lookup::Waiting => {}
                             }
-                            Lookup::Miss { url } => {
-                                let half = self.regions.rtt(edge_regions[edge], self.origin_region) / 2.0;
-                                events.schedule_at(now + half, Event::AtOrigin { job: OriginJob::Fetch { edge, object, url } });
-                            }
-                            Lookup::Waiting => {}
-                        },
+                        }
                     }
                     let next = arrivals.next(now, &mut rng);
                     if next < end {
@@ -698,22 +835,47 @@ impl CdnExperiment {
                     rec.origin_request(now);
                     let service = self.origin.service.sample(&mut rng);
                     match station.as_mut() {
-                        None => events.schedule_at(now + service, Event::OriginDone { job, arrived: now, epoch: 0 }),
+                        None => events.schedule_at(
+                            now + service,
+                            Event::OriginDone {
+                                job,
+                                arrived: now,
+                                epoch: 0,
+                            },
+                        ),
                         Some(s) => match s.arrive(now, job, service) {
-                            Admission::Started(st) => {
-                                events.schedule_at(st.done_at, Event::OriginDone { job, arrived: now, epoch: st.epoch })
-                            }
+                            Admission::Started(st) => events.schedule_at(
+                                st.done_at,
+                                Event::OriginDone {
+                                    job,
+                                    arrived: now,
+                                    epoch: st.epoch,
+                                },
+                            ),
                             Admission::Queued => {}
-                            Admission::Rejected(_) => unreachable!("the origin's queue is unbounded and it never crashes"),
+                            Admission::Rejected(_) => {
+                                unreachable!("the origin's queue is unbounded and it never crashes")
+                            }
                         },
                     }
                 }
-                Event::OriginDone { job, arrived, epoch } => {
+                Event::OriginDone {
+                    job,
+                    arrived,
+                    epoch,
+                } => {
                     if let Some(s) = station.as_mut() {
                         s.finish(now, epoch);
                         if let Some(st) = s.start_next(now, |_, _| {}) {
                             let arrived = now - st.wait;
-                            events.schedule_at(st.done_at, Event::OriginDone { job: st.job, arrived, epoch: st.epoch });
+                            events.schedule_at(
+                                st.done_at,
+                                Event::OriginDone {
+                                    job: st.job,
+                                    arrived,
+                                    epoch: st.epoch,
+                                },
+                            );
                         }
                     }
                     match job {
@@ -722,19 +884,47 @@ impl CdnExperiment {
                                 rec.origin.latency.record(now - arrived);
                             }
                             let content = cdn.origin_read(object, url);
-                            let half = self.regions.rtt(edge_regions[edge], self.origin_region) / 2.0;
-                            events.schedule_at(now + half, Event::Fill { edge, object, url, content });
+                            let half =
+                                self.regions.rtt(edge_regions[edge], self.origin_region) / 2.0;
+                            events.schedule_at(
+                                now + half,
+                                Event::Fill {
+                                    edge,
+                                    object,
+                                    url,
+                                    content,
+                                },
+                            );
                         }
-                        OriginJob::Direct { region, sent, measured } => {
+                        OriginJob::Direct {
+                            region,
+                            sent,
+                            measured,
+                        } => {
                             if measured {
                                 rec.origin.latency.record(now - arrived);
                             }
-                            let served = Served { job: EdgeJob { region, measured }, asked_at: sent, content: 0, stale: None };
-                            rec.answer(now, &served, self.regions.user_rtt(region, self.origin_region), false);
+                            let served = Served {
+                                job: EdgeJob { region, measured },
+                                asked_at: sent,
+                                content: 0,
+                                stale: None,
+                            };
+                            rec.answer(
+                                now,
+                                &served,
+                                self.regions.user_rtt(region, self.origin_region),
+                                false,
+                            );
                         }
                     }
                 }
-                Event::Fill { edge, object, url, content } => {
+                Event::Fill {
+                    edge,
+                    object,
+                    url,
+                    content,
+                } => {
                     for served in cdn.fill(now, edge, object, url, content) {
                         let rtt = self.regions.user_rtt(served.job.region, edge_regions[edge]);
                         rec.answer(now, &served, rtt, false);
@@ -745,7 +935,10 @@ impl CdnExperiment {
         let edges = edge_regions
             .iter()
             .enumerate()
-            .map(|(e, &r)| EdgeReport { name: self.regions.name(r).to_string(), stats: edge_end[e].since(&edge_start[e]) })
+            .map(|(e, &r)| EdgeReport {
+                name: self.regions.name(r).to_string(),
+                stats: edge_end[e].since(&edge_start[e]),
+            })
             .collect();
         Ok(CdnReport {
             duration: self.duration,
@@ -801,13 +994,36 @@ impl ToTable for CdnReport {
     /// ratios and latency percentiles (ms).
     fn to_table(&self) -> Table {
         let r = &self.regions;
-        let ms = |f: fn(&LatencyHistogram) -> f64| -> Vec<f64> { r.iter().map(|x| f(&x.latency) * 1e3).collect() };
+        let ms = |f: fn(&LatencyHistogram) -> f64| -> Vec<f64> {
+            r.iter().map(|x| f(&x.latency) * 1e3).collect()
+        };
         Table::builder()
-            .column(t("지역", "region"), r.iter().map(|x| x.name.as_str()).collect::<Vec<_>>())
-            .column(t("응답한 곳", "served from"), r.iter().map(|x| x.served_from.as_str()).collect::<Vec<_>>())
-            .column(t("요청/초", "requests/s"), r.iter().map(|x| x.requests as f64 / self.duration).collect::<Vec<_>>())
-            .column(t("히트 비율", "hit ratio"), r.iter().map(|x| ratio(x.hits, x.requests)).collect::<Vec<_>>())
-            .column(t("오래된 응답 비율", "stale ratio"), r.iter().map(|x| ratio(x.stale, x.requests)).collect::<Vec<_>>())
+            .column(
+                t("지역", "region"),
+                r.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+            )
+            .column(
+                t("응답한 곳", "served from"),
+                r.iter().map(|x| x.served_from.as_str()).collect::<Vec<_>>(),
+            )
+            .column(
+                t("요청/초", "requests/s"),
+                r.iter()
+                    .map(|x| x.requests as f64 / self.duration)
+                    .collect::<Vec<_>>(),
+            )
+            .column(
+                t("히트 비율", "hit ratio"),
+                r.iter()
+                    .map(|x| ratio(x.hits, x.requests))
+                    .collect::<Vec<_>>(),
+            )
+            .column(
+                t("오래된 응답 비율", "stale ratio"),
+                r.iter()
+                    .map(|x| ratio(x.stale, x.requests))
+                    .collect::<Vec<_>>(),
+            )
             .column(t("평균 (ms)", "mean (ms)"), ms(LatencyHistogram::mean))
             .column("p50 (ms)", ms(LatencyHistogram::p50))
             .column("p99 (ms)", ms(LatencyHistogram::p99))
@@ -832,17 +1048,37 @@ mod tests {
         let mut cdn: Cdn<char> = Cdn::new(2, 3, 10.0).unwrap();
         assert_eq!(cdn.request(0.0, 0, 1, 'a'), Lookup::Miss { url: 0 });
         assert_eq!(cdn.request(0.5, 0, 1, 'b'), Lookup::Waiting);
-        assert_eq!(cdn.request(0.6, 1, 1, 'x'), Lookup::Miss { url: 0 }, "edges do not share copies");
+        assert_eq!(
+            cdn.request(0.6, 1, 1, 'x'),
+            Lookup::Miss { url: 0 },
+            "edges do not share copies"
+        );
         let content = cdn.origin_read(1, 0);
         let answered = cdn.fill(1.0, 0, 1, 0, content);
-        assert_eq!(answered.iter().map(|s| (s.job, s.asked_at)).collect::<Vec<_>>(), vec![('a', 0.0), ('b', 0.5)]);
+        assert_eq!(
+            answered
+                .iter()
+                .map(|s| (s.job, s.asked_at))
+                .collect::<Vec<_>>(),
+            vec![('a', 0.0), ('b', 0.5)]
+        );
         let hit = served(cdn.request(10.9, 0, 1, 'c'));
         assert_eq!((hit.job, hit.content, hit.stale), ('c', 0, None));
-        assert_eq!(cdn.request(11.0, 0, 1, 'd'), Lookup::Miss { url: 0 }, "the TTL counts from the fill");
+        assert_eq!(
+            cdn.request(11.0, 0, 1, 'd'),
+            Lookup::Miss { url: 0 },
+            "the TTL counts from the fill"
+        );
         let s = cdn.stats(0);
-        assert_eq!((s.requests, s.hits, s.coalesced, s.misses, s.cold, s.expired), (4, 1, 1, 2, 1, 1));
+        assert_eq!(
+            (s.requests, s.hits, s.coalesced, s.misses, s.cold, s.expired),
+            (4, 1, 1, 2, 1, 1)
+        );
         assert!((s.hit_ratio() - 0.25).abs() < 1e-12 && (s.offload() - 0.5).abs() < 1e-12);
-        assert!(cdn.fill(12.0, 0, 2, 0, 0).is_empty(), "a fill nobody asked for answers nobody");
+        assert!(
+            cdn.fill(12.0, 0, 2, 0, 0).is_empty(),
+            "a fill nobody asked for answers nobody"
+        );
     }
 
     #[test]
@@ -853,7 +1089,11 @@ mod tests {
         assert_eq!(cdn.publish(5.0, 0), 1);
         let hit = served(cdn.request(7.5, 0, 0, 2));
         assert_eq!(hit.content, 0);
-        assert_eq!(hit.stale, Some(2.5), "a newer version had existed for 2.5 s");
+        assert_eq!(
+            hit.stale,
+            Some(2.5),
+            "a newer version had existed for 2.5 s"
+        );
         assert_eq!(cdn.stats(0).stale, 1);
         // After expiry the refetch gets the new version.
         assert_eq!(cdn.request(100.1, 0, 0, 3), Lookup::Miss { url: 0 });
@@ -870,7 +1110,11 @@ mod tests {
         cdn.publish(2.0, 0);
         assert_eq!(cdn.request(2.5, 0, 0, 3), Lookup::Miss { url: 1 });
         assert_eq!(cdn.origin_read(0, 1), 1);
-        assert_eq!(cdn.origin_read(0, 0), 0, "old versions stay at their own URL");
+        assert_eq!(
+            cdn.origin_read(0, 0),
+            0,
+            "old versions stay at their own URL"
+        );
         // A late fill of an older URL does not replace the newer copy.
         cdn.request(2.6, 0, 0, 4);
         let answered = cdn.fill(3.0, 0, 0, 1, 1);
@@ -884,15 +1128,38 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_clear_errors() {
-        assert!(Cdn::<()>::new(0, 1, 1.0).unwrap_err().to_string().contains("`edges`"));
+        assert!(
+            Cdn::<()>::new(0, 1, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("`edges`")
+        );
         assert!(Cdn::<()>::new(1, 0, 1.0).is_err());
-        assert!(Cdn::<()>::new(1, 1, -1.0).unwrap_err().to_string().contains("`ttl`"));
-        assert!(Cdn::<()>::new(4, 1 << 27, 1.0).unwrap_err().to_string().contains("at most"));
+        assert!(
+            Cdn::<()>::new(1, 1, -1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("`ttl`")
+        );
+        assert!(
+            Cdn::<()>::new(4, 1 << 27, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("at most")
+        );
         assert!(Origin::servers(0, Dist::constant(0.01).unwrap()).is_err());
-        let e = CdnExperiment::new(Regions::world(), "mars").unwrap_err().to_string();
+        let e = CdnExperiment::new(Regions::world(), "mars")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("seoul"), "{e}");
         let x = CdnExperiment::new(Regions::world(), "virginia").unwrap();
-        assert!(x.clone().run(1).unwrap_err().to_string().contains("no users"));
+        assert!(
+            x.clone()
+                .run(1)
+                .unwrap_err()
+                .to_string()
+                .contains("no users")
+        );
         assert!(x.clone().edges_in(&[]).is_err());
         assert!(x.clone().ttl(f64::NAN).is_err());
         assert!(x.clone().updates(-1.0).is_err());
@@ -921,11 +1188,22 @@ mod tests {
         assert_eq!(without.origin.requests, without.requests());
         let seoul_with = with.region("seoul").unwrap().latency.p50();
         let seoul_without = without.region("seoul").unwrap().latency.p50();
-        assert!((seoul_with - 0.011).abs() < 1e-4, "a hit costs the access + in-region round trip: {seoul_with}");
-        assert!((seoul_without - 0.210).abs() < 1e-3, "10 ms + 180 ms + 20 ms: {seoul_without}");
+        assert!(
+            (seoul_with - 0.011).abs() < 1e-4,
+            "a hit costs the access + in-region round trip: {seoul_with}"
+        );
+        assert!(
+            (seoul_without - 0.210).abs() < 1e-3,
+            "10 ms + 180 ms + 20 ms: {seoul_without}"
+        );
         assert!(with.edge("seoul").is_ok() && with.edge("mars").is_err());
         let table = with.to_table().to_csv();
-        assert!(table.starts_with("region,served from,requests/s,hit ratio,stale ratio,mean (ms),p50 (ms),p99 (ms)\n"), "{table}");
+        assert!(
+            table.starts_with(
+                "region,served from,requests/s,hit ratio,stale ratio,mean (ms),p50 (ms),p99 (ms)\n"
+            ),
+            "{table}"
+        );
         assert_eq!(table.lines().count(), 3);
         // Edges only in Virginia: Seoul users go there (nearest edge).
         let one = x.edges_in(&["virginia"]).unwrap().run(1).unwrap();

@@ -28,7 +28,10 @@
 
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::hashing::jump_hash;
-use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf, derive_seed};
+use crate::sim::{
+    Admission, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf,
+    derive_seed,
+};
 
 /// The cost, in seconds of one connection, of the parts of a query.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,7 +80,11 @@ impl CostModel {
     /// A key-value store: a lighter protocol (0.1 ms per request, no planner), the same
     /// storage costs, and commits batched (0.1 ms).
     pub fn key_value() -> Self {
-        CostModel { overhead: 100e-6, commit: 100e-6, ..Self::relational() }
+        CostModel {
+            overhead: 100e-6,
+            commit: 100e-6,
+            ..Self::relational()
+        }
     }
 
     /// Checks that every cost is finite and ≥ 0 and the fanout ≥ 2.
@@ -110,7 +117,8 @@ impl CostModel {
     /// The seconds `query` holds a connection on a table of `rows` rows.
     pub fn cost(&self, query: &Query, rows: u64) -> f64 {
         let seek = self.btree_depth(rows) as f64 * self.level;
-        let write = |indexes: u32| seek + self.row_write + indexes as f64 * (seek + self.index_write);
+        let write =
+            |indexes: u32| seek + self.row_write + indexes as f64 * (seek + self.index_write);
         match *query {
             Query::PointRead | Query::CounterRead => self.overhead + seek + self.row_fetch,
             Query::Write { indexes } => self.overhead + write(indexes) + self.commit,
@@ -123,9 +131,10 @@ impl CostModel {
             Query::OffsetPage { .. } | Query::KeysetPage { .. } => {
                 self.overhead + seek + query.rows_read(rows) as f64 * self.row_fetch
             }
-            Query::Join { tables, rows: per_table } => {
-                self.overhead + (tables as f64 * per_table as f64) * (seek + self.row_fetch)
-            }
+            Query::Join {
+                tables,
+                rows: per_table,
+            } => self.overhead + (tables as f64 * per_table as f64) * (seek + self.row_fetch),
         }
     }
 }
@@ -190,18 +199,32 @@ impl Query {
 
     /// Whether the query touches one key (and so one shard of a sharded store).
     pub fn is_keyed(&self) -> bool {
-        matches!(self, Query::PointRead | Query::Write { .. } | Query::CounterRead | Query::CountedWrite { .. })
+        matches!(
+            self,
+            Query::PointRead
+                | Query::Write { .. }
+                | Query::CounterRead
+                | Query::CountedWrite { .. }
+        )
     }
 
     /// Rows the query reads on a table of `rows` rows.
     pub fn rows_read(&self, rows: u64) -> u64 {
         match *self {
-            Query::PointRead | Query::CounterRead | Query::Write { .. } | Query::CountedWrite { .. } => 1,
+            Query::PointRead
+            | Query::CounterRead
+            | Query::Write { .. }
+            | Query::CountedWrite { .. } => 1,
             Query::Count => rows,
             Query::CountEstimate => 0,
-            Query::OffsetPage { page, size } => page.saturating_mul(size).saturating_add(size).min(rows),
+            Query::OffsetPage { page, size } => {
+                page.saturating_mul(size).saturating_add(size).min(rows)
+            }
             Query::KeysetPage { size } => size.min(rows),
-            Query::Join { tables, rows: per_table } => tables as u64 * per_table,
+            Query::Join {
+                tables,
+                rows: per_table,
+            } => tables as u64 * per_table,
         }
     }
 
@@ -252,7 +275,11 @@ impl<J> Database<J> {
     pub fn variability(mut self, factor: Dist) -> Result<Self> {
         let mean = factor.mean();
         if !(mean.is_finite() && mean > 0.0) {
-            return Err(Error::param("variability", factor, "a distribution with a finite mean > 0"));
+            return Err(Error::param(
+                "variability",
+                factor,
+                "a distribution with a finite mean > 0",
+            ));
         }
         self.variability = factor.scaled(1.0 / mean)?;
         Ok(self)
@@ -348,7 +375,12 @@ pub struct PagingCost {
 }
 
 /// OFFSET against keyset paging, page by page, on a table of `rows` rows.
-pub fn paging_costs(cost: &CostModel, rows: u64, size: u64, pages: &[u64]) -> Result<Vec<PagingCost>> {
+pub fn paging_costs(
+    cost: &CostModel,
+    rows: u64,
+    size: u64,
+    pages: &[u64],
+) -> Result<Vec<PagingCost>> {
     cost.validate()?;
     if size == 0 {
         return Err(Error::param("size", size, "at least 1 row per page"));
@@ -470,7 +502,9 @@ impl DbLoad {
     /// measured queries after 10 000.
     pub fn new(rate: f64, mix: &[(f64, Query)], connections: usize, rows: u64) -> Result<Self> {
         if mix.is_empty() {
-            return Err(Error::InvalidConfig("the query mix is empty: give at least one (weight, query)".into()));
+            return Err(Error::InvalidConfig(
+                "the query mix is empty: give at least one (weight, query)".into(),
+            ));
         }
         for (w, q) in mix {
             positive("weight", *w)?;
@@ -518,7 +552,11 @@ impl DbLoad {
     pub fn variability(mut self, factor: Dist) -> Result<Self> {
         let mean = factor.mean();
         if !(mean.is_finite() && mean > 0.0) {
-            return Err(Error::param("variability", factor, "a distribution with a finite mean > 0"));
+            return Err(Error::param(
+                "variability",
+                factor,
+                "a distribution with a finite mean > 0",
+            ));
         }
         self.variability = factor;
         Ok(self)
@@ -551,7 +589,10 @@ impl DbLoad {
     pub fn mean_cost(&self) -> f64 {
         let total: f64 = self.mix.iter().map(|(w, _)| w).sum();
         let rows = self.rows / self.nodes as u64;
-        self.mix.iter().map(|(w, q)| w / total * self.cost.cost(q, rows)).sum()
+        self.mix
+            .iter()
+            .map(|(w, q)| w / total * self.cost.cost(q, rows))
+            .sum()
     }
 
     /// nodes × connections / mean cost: the most queries per second, keys spread evenly.
@@ -563,20 +604,32 @@ impl DbLoad {
     pub fn run(&self, seed: u64) -> Result<DbLoadReport> {
         let rows = self.rows / self.nodes as u64;
         let mut nodes: Vec<Database<Job>> = (0..self.nodes)
-            .map(|_| Database::new(self.connections, rows)?.cost_model(self.cost)?.variability(self.variability))
+            .map(|_| {
+                Database::new(self.connections, rows)?
+                    .cost_model(self.cost)?
+                    .variability(self.variability)
+            })
             .collect::<Result<_>>()?;
         let mut rng = SimRng::new(seed);
         let mut service_rng = SimRng::new(derive_seed(seed, 1));
         let total_weight: f64 = self.mix.iter().map(|(w, _)| w).sum();
-        let cumulative: Vec<f64> =
-            self.mix.iter().scan(0.0, |acc, (w, _)| {
+        let cumulative: Vec<f64> = self
+            .mix
+            .iter()
+            .scan(0.0, |acc, (w, _)| {
                 *acc += w / total_weight;
                 Some(*acc)
-            }).collect();
+            })
+            .collect();
         let mut classes: Vec<QueryClass> = self
             .mix
             .iter()
-            .map(|(_, q)| QueryClass { query: *q, name: q.name(), arrived: 0, response: LatencyHistogram::new() })
+            .map(|(_, q)| QueryClass {
+                query: *q,
+                name: q.name(),
+                arrived: 0,
+                response: LatencyHistogram::new(),
+            })
             .collect();
         let mut all = LatencyHistogram::new();
         let total = self.warmup + self.requests;
@@ -587,10 +640,21 @@ impl DbLoad {
         let mut stopped_early = None;
         let mut events = EventQueue::new();
         events.schedule_at(-rng.uniform_open0().ln() / self.rate, Event::Arrival);
-        let mut record = |s: &Start<Job>, node: usize, events: &mut EventQueue<Event>, classes: &mut Vec<QueryClass>| {
-            events.schedule_at(s.done_at, Event::Done { node, epoch: s.epoch });
+        let mut record = |s: &Start<Job>,
+                          node: usize,
+                          events: &mut EventQueue<Event>,
+                          classes: &mut Vec<QueryClass>| {
+            events.schedule_at(
+                s.done_at,
+                Event::Done {
+                    node,
+                    epoch: s.epoch,
+                },
+            );
             if s.job.measured {
-                classes[s.job.class].response.record(s.done_at - s.job.arrived);
+                classes[s.job.class]
+                    .response
+                    .record(s.done_at - s.job.arrived);
                 all.record(s.done_at - s.job.arrived);
             }
         };
@@ -601,15 +665,30 @@ impl DbLoad {
                     let measured = generated > self.warmup;
                     if generated == self.warmup + 1 {
                         measure_from = now;
-                        nodes.iter_mut().for_each(|n| n.station_mut().reset_stats(now));
+                        nodes
+                            .iter_mut()
+                            .for_each(|n| n.station_mut().reset_stats(now));
                     }
                     let u = rng.uniform();
-                    let class = cumulative.iter().position(|&c| u < c).unwrap_or(self.mix.len() - 1);
+                    let class = cumulative
+                        .iter()
+                        .position(|&c| u < c)
+                        .unwrap_or(self.mix.len() - 1);
                     let key = self.keys.sample(&mut rng);
-                    let node = if self.nodes > 1 { jump_hash(key, self.nodes as u32) as usize } else { 0 };
+                    let node = if self.nodes > 1 {
+                        jump_hash(key, self.nodes as u32) as usize
+                    } else {
+                        0
+                    };
                     classes[class].arrived += measured as u64;
-                    let job = Job { class, arrived: now, measured };
-                    if let Admission::Started(s) = nodes[node].submit(now, job, &self.mix[class].1, &mut service_rng) {
+                    let job = Job {
+                        class,
+                        arrived: now,
+                        measured,
+                    };
+                    if let Admission::Started(s) =
+                        nodes[node].submit(now, job, &self.mix[class].1, &mut service_rng)
+                    {
                         record(&s, node, &mut events, &mut classes);
                     }
                     if generated < total {
@@ -621,12 +700,17 @@ impl DbLoad {
                                 self.rate,
                                 self.capacity()
                             ));
-                            measure_to = Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
+                            measure_to =
+                                Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
                             break;
                         }
-                        events.schedule_at(now - rng.uniform_open0().ln() / self.rate, Event::Arrival);
+                        events.schedule_at(
+                            now - rng.uniform_open0().ln() / self.rate,
+                            Event::Arrival,
+                        );
                     } else {
-                        measure_to = Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
+                        measure_to =
+                            Some((now, nodes.iter().map(|n| n.station().stats(now)).collect()));
                     }
                 }
                 Event::Done { node, epoch } => {
@@ -637,13 +721,25 @@ impl DbLoad {
                 }
             }
         }
-        let (end, stats) = measure_to.unwrap_or_else(|| (measure_from, nodes.iter().map(|n| n.station().stats(measure_from)).collect()));
+        let (end, stats) = measure_to.unwrap_or_else(|| {
+            (
+                measure_from,
+                nodes
+                    .iter()
+                    .map(|n| n.station().stats(measure_from))
+                    .collect(),
+            )
+        });
         let span = end - measure_from;
         let completed: u64 = stats.iter().map(|s| s.completed).sum();
         Ok(DbLoadReport {
             classes,
             utilisation: stats.iter().map(|s| s.utilisation()).collect(),
-            throughput: if span > 0.0 { completed as f64 / span } else { 0.0 },
+            throughput: if span > 0.0 {
+                completed as f64 / span
+            } else {
+                0.0
+            },
             response: all,
             offered: self.rate,
             capacity: self.capacity(),
@@ -662,18 +758,39 @@ mod tests {
         let pages = paging_costs(&c, 10_000_000, 20, &[0, 10, 1000, 100_000]).unwrap();
         assert_eq!(pages[0].offset_rows, 20);
         assert_eq!(pages[2].offset_rows, 20_020);
-        assert!(pages.iter().all(|p| p.keyset_rows == 20 && p.keyset_seconds == pages[0].keyset_seconds));
-        assert!(pages[3].offset_seconds > 1.0, "page 100 000 of 20 reads 2 M rows");
-        assert!(pages.windows(2).all(|w| w[1].offset_seconds > w[0].offset_seconds));
+        assert!(
+            pages
+                .iter()
+                .all(|p| p.keyset_rows == 20 && p.keyset_seconds == pages[0].keyset_seconds)
+        );
+        assert!(
+            pages[3].offset_seconds > 1.0,
+            "page 100 000 of 20 reads 2 M rows"
+        );
+        assert!(
+            pages
+                .windows(2)
+                .all(|w| w[1].offset_seconds > w[0].offset_seconds)
+        );
         // A page past the end reads the whole table and no more.
-        assert_eq!(Query::OffsetPage { page: u64::MAX, size: 20 }.rows_read(100), 100);
+        assert_eq!(
+            Query::OffsetPage {
+                page: u64::MAX,
+                size: 20
+            }
+            .rows_read(100),
+            100
+        );
     }
 
     #[test]
     fn count_grows_with_the_table_and_the_counter_costs_each_write() {
         let c = CostModel::relational();
         let rows = count_costs(&c, &[10_000, 10_000_000], 2).unwrap();
-        assert!((rows[1].count_seconds - (300e-6 + 1.0)).abs() < 1e-9, "10 M rows × 0.1 µs");
+        assert!(
+            (rows[1].count_seconds - (300e-6 + 1.0)).abs() < 1e-9,
+            "10 M rows × 0.1 µs"
+        );
         assert!(rows[0].count_seconds < 0.01);
         assert_eq!(rows[1].estimate_seconds, c.overhead);
         assert!(rows[1].counter_seconds < 0.001 && rows[1].counter_write_extra > 0.0);
@@ -685,14 +802,33 @@ mod tests {
     #[test]
     fn a_heavy_query_in_the_mix_slows_the_light_ones() {
         let light = [(1.0, Query::PointRead)];
-        let heavy = [(0.99, Query::PointRead), (0.01, Query::OffsetPage { page: 5000, size: 20 })];
+        let heavy = [
+            (0.99, Query::PointRead),
+            (
+                0.01,
+                Query::OffsetPage {
+                    page: 5000,
+                    size: 20,
+                },
+            ),
+        ];
         let run = |mix: &[(f64, Query)]| {
-            DbLoad::new(2000.0, mix, 4, 1_000_000).unwrap().requests(50_000, 5_000).unwrap().run(1).unwrap()
+            DbLoad::new(2000.0, mix, 4, 1_000_000)
+                .unwrap()
+                .requests(50_000, 5_000)
+                .unwrap()
+                .run(1)
+                .unwrap()
         };
         let (a, b) = (run(&light), run(&heavy));
         assert!(a.stopped_early.is_none() && b.stopped_early.is_none());
         let p99 = |r: &DbLoadReport| r.classes[0].response.p99();
-        assert!(p99(&b) > 3.0 * p99(&a), "point-read p99 {} vs {}", p99(&b), p99(&a));
+        assert!(
+            p99(&b) > 3.0 * p99(&a),
+            "point-read p99 {} vs {}",
+            p99(&b),
+            p99(&a)
+        );
         assert!(b.utilisation[0] > a.utilisation[0]);
     }
 
@@ -704,7 +840,13 @@ mod tests {
         assert!((four.capacity() / one.capacity() - 4.0).abs() < 0.1);
         let r = four.requests(20_000, 2_000).unwrap().run(2).unwrap();
         assert_eq!(r.utilisation.len(), 4);
-        assert!(r.utilisation.iter().all(|&u| (u - r.utilisation[0]).abs() < 0.1), "{:?}", r.utilisation);
+        assert!(
+            r.utilisation
+                .iter()
+                .all(|&u| (u - r.utilisation[0]).abs() < 0.1),
+            "{:?}",
+            r.utilisation
+        );
     }
 
     #[test]
@@ -720,15 +862,39 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_errors() {
-        assert!(Database::<()>::new(0, 10).unwrap_err().to_string().contains("`connections` = 0"));
+        assert!(
+            Database::<()>::new(0, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("`connections` = 0")
+        );
         assert!(DbLoad::new(1.0, &[], 1, 10).is_err());
         assert!(DbLoad::new(1.0, &[(0.0, Query::PointRead)], 1, 10).is_err());
         assert!(DbLoad::new(1.0, &[(1.0, Query::KeysetPage { size: 0 })], 1, 10).is_err());
-        let e = DbLoad::new(1.0, &[(1.0, Query::Count)], 1, 10).unwrap().nodes(2).unwrap_err().to_string();
+        let e = DbLoad::new(1.0, &[(1.0, Query::Count)], 1, 10)
+            .unwrap()
+            .nodes(2)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("COUNT(*)") && e.contains("sharding"), "{e}");
-        let bad = CostModel { fanout: 1.0, ..CostModel::relational() };
+        let bad = CostModel {
+            fanout: 1.0,
+            ..CostModel::relational()
+        };
         assert!(paging_costs(&bad, 10, 10, &[1]).is_err());
-        assert!(CostModel { row_scan: -1.0, ..CostModel::relational() }.validate().is_err());
-        assert!(Database::<()>::new(1, 10).unwrap().variability(Dist::pareto(1.0, 0.5).unwrap()).is_err());
+        assert!(
+            CostModel {
+                row_scan: -1.0,
+                ..CostModel::relational()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Database::<()>::new(1, 10)
+                .unwrap()
+                .variability(Dist::pareto(1.0, 0.5).unwrap())
+                .is_err()
+        );
     }
 }

@@ -28,7 +28,10 @@ use super::region::Regions;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::lang::t;
 use crate::report::{Table, ToTable};
-use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, Station, StationStats, TimeSeries};
+use crate::sim::{
+    Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, Station,
+    StationStats, TimeSeries,
+};
 
 /// Routes users to the nearest listed data center (site); sites fail and recover, and
 /// routing follows after a delay. The choice itself is DNS geo-routing
@@ -63,8 +66,9 @@ impl GeoRouter {
         for &r in site_regions {
             regions.check("site region", r)?;
         }
-        let rtt: Vec<Vec<f64>> =
-            (0..regions.len()).map(|u| site_regions.iter().map(|&s| regions.rtt(u, s)).collect()).collect();
+        let rtt: Vec<Vec<f64>> = (0..regions.len())
+            .map(|u| site_regions.iter().map(|&s| regions.rtt(u, s)).collect())
+            .collect();
         Ok(GeoRouter {
             geo: GeoRouting::from_matrix(&rtt)?,
             regions,
@@ -145,7 +149,9 @@ impl GeoRouter {
     fn apply(&mut self, now: f64) {
         let due = self.pending.iter().take_while(|c| c.at <= now).count();
         for c in self.pending.drain(..due) {
-            self.geo.set_healthy(c.site, c.listed).expect("sites are checked when the router is built");
+            self.geo
+                .set_healthy(c.site, c.listed)
+                .expect("sites are checked when the router is built");
         }
     }
 }
@@ -251,7 +257,11 @@ pub struct RegionPhase {
 impl RegionPhase {
     /// Errors per request sent (0 if none were sent).
     pub fn error_ratio(&self) -> f64 {
-        if self.arrived > 0 { self.errors as f64 / self.arrived as f64 } else { 0.0 }
+        if self.arrived > 0 {
+            self.errors as f64 / self.arrived as f64
+        } else {
+            0.0
+        }
     }
 }
 
@@ -286,7 +296,11 @@ impl GeoReport {
     pub fn region(&self, name: &str) -> Result<&RegionReport> {
         self.regions.iter().find(|r| r.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.regions.iter().map(|r| r.name.as_str()).collect();
-            Error::param("region", format!("`{name}`"), format!("a region with users: {}", names.join(", ")))
+            Error::param(
+                "region",
+                format!("`{name}`"),
+                format!("a region with users: {}", names.join(", ")),
+            )
         })
     }
 
@@ -294,7 +308,11 @@ impl GeoReport {
     pub fn site(&self, name: &str) -> Result<&SiteReport> {
         self.sites.iter().find(|s| s.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.sites.iter().map(|s| s.name.as_str()).collect();
-            Error::param("site", format!("`{name}`"), format!("a data center: {}", names.join(", ")))
+            Error::param(
+                "site",
+                format!("`{name}`"),
+                format!("a data center: {}", names.join(", ")),
+            )
         })
     }
 }
@@ -357,7 +375,11 @@ impl GeoFailover {
         let r = self.regions.index(region)?;
         at_least_one("servers", servers)?;
         if self.sites.iter().any(|&(sr, _)| sr == r) {
-            return Err(Error::param("region", format!("`{region}`"), "a region without a data center yet (one per region)"));
+            return Err(Error::param(
+                "region",
+                format!("`{region}`"),
+                "a region without a data center yet (one per region)",
+            ));
         }
         self.sites.push((r, servers));
         Ok(self)
@@ -374,9 +396,17 @@ impl GeoFailover {
     /// (`until` may be `f64::INFINITY`: it never comes back).
     pub fn outage(mut self, region: &str, from: f64, until: f64) -> Result<GeoFailover> {
         let r = self.regions.index(region)?;
-        let site = self.sites.iter().position(|&(sr, _)| sr == r).ok_or_else(|| {
-            Error::param("region", format!("`{region}`"), "a region with a data center (add it first)")
-        })?;
+        let site = self
+            .sites
+            .iter()
+            .position(|&(sr, _)| sr == r)
+            .ok_or_else(|| {
+                Error::param(
+                    "region",
+                    format!("`{region}`"),
+                    "a region with a data center (add it first)",
+                )
+            })?;
         non_negative("from", from)?;
         if until.is_nan() || until <= from {
             return Err(Error::param("until", until, format!("> from ({from})")));
@@ -445,7 +475,11 @@ impl GeoFailover {
             let next = marks.get(i + 1).map_or(f64::INFINITY, |m| m.0);
             let (s, e) = (at.max(start), next.min(end));
             if e > s {
-                spans.push(PhaseSpan { phase, start: s, end: e });
+                spans.push(PhaseSpan {
+                    phase,
+                    start: s,
+                    end: e,
+                });
             }
         }
         spans
@@ -454,13 +488,19 @@ impl GeoFailover {
     /// Runs the experiment with `seed`.
     pub fn run(&self, seed: u64) -> Result<GeoReport> {
         if self.sites.is_empty() {
-            return Err(Error::InvalidConfig("no data center: add one with `data_center(region, servers)`".into()));
+            return Err(Error::InvalidConfig(
+                "no data center: add one with `data_center(region, servers)`".into(),
+            ));
         }
         let total: f64 = self.users.iter().sum();
         if total <= 0.0 {
-            return Err(Error::InvalidConfig("no users: add traffic with `users(region, rate)`".into()));
+            return Err(Error::InvalidConfig(
+                "no users: add traffic with `users(region, rate)`".into(),
+            ));
         }
-        let user_regions: Vec<usize> = (0..self.regions.len()).filter(|&r| self.users[r] > 0.0).collect();
+        let user_regions: Vec<usize> = (0..self.regions.len())
+            .filter(|&r| self.users[r] > 0.0)
+            .collect();
         let mut cumulative = Vec::with_capacity(user_regions.len());
         let mut acc = 0.0;
         for &r in &user_regions {
@@ -468,7 +508,8 @@ impl GeoFailover {
             cumulative.push(acc);
         }
         let site_regions: Vec<usize> = self.sites.iter().map(|&(r, _)| r).collect();
-        let mut router = GeoRouter::new(self.regions.clone(), &site_regions)?.with_failover_delay(self.failover_delay)?;
+        let mut router = GeoRouter::new(self.regions.clone(), &site_regions)?
+            .with_failover_delay(self.failover_delay)?;
         let mut stations = Vec::with_capacity(self.sites.len());
         for &(_, servers) in &self.sites {
             let mut s: Station<Job> = Station::new(servers)?;
@@ -485,11 +526,16 @@ impl GeoFailover {
         let mut events = EventQueue::new();
         let mut regions: Vec<RegionReport> = user_regions
             .iter()
-            .map(|&r| RegionReport { name: self.regions.name(r).to_string(), phases: vec![RegionPhase::default(); phases.len()] })
+            .map(|&r| RegionReport {
+                name: self.regions.name(r).to_string(),
+                phases: vec![RegionPhase::default(); phases.len()],
+            })
             .collect();
-        let slot_of_region: Vec<Option<usize>> =
-            (0..self.regions.len()).map(|r| user_regions.iter().position(|&u| u == r)).collect();
-        let mut snapshots: Vec<Vec<StationStats>> = vec![Vec::with_capacity(phases.len() + 1); stations.len()];
+        let slot_of_region: Vec<Option<usize>> = (0..self.regions.len())
+            .map(|r| user_regions.iter().position(|&u| u == r))
+            .collect();
+        let mut snapshots: Vec<Vec<StationStats>> =
+            vec![Vec::with_capacity(phases.len() + 1); stations.len()];
         let mut series = match self.window {
             Some(w) => {
                 let mut v = Vec::with_capacity(user_regions.len());
@@ -505,7 +551,11 @@ impl GeoFailover {
             None => None,
         };
 
-        let mut rec = Recorder { regions: &mut regions, series: series.as_mut(), slot_of_region: &slot_of_region };
+        let mut rec = Recorder {
+            regions: &mut regions,
+            series: series.as_mut(),
+            slot_of_region: &slot_of_region,
+        };
         for (i, p) in phases.iter().enumerate() {
             events.schedule_at(p.start, Event::Boundary(i));
         }
@@ -524,9 +574,16 @@ impl GeoFailover {
             match event {
                 Event::Arrival => {
                     let u = rng.uniform();
-                    let slot = cumulative.iter().position(|&c| u < c).unwrap_or(cumulative.len() - 1);
+                    let slot = cumulative
+                        .iter()
+                        .position(|&c| u < c)
+                        .unwrap_or(cumulative.len() - 1);
                     let region = user_regions[slot];
-                    let job = Job { region, sent: now, phase: current_phase };
+                    let job = Job {
+                        region,
+                        sent: now,
+                        phase: current_phase,
+                    };
                     rec.arrived(job);
                     match router.route(now, region) {
                         None => rec.error(now, job),
@@ -557,7 +614,11 @@ impl GeoFailover {
                 Event::Done { site, epoch, job } => {
                     if stations[site].finish(now, epoch) {
                         let site_region = self.sites[site].0;
-                        rec.served(now, job, self.regions.user_rtt(job.region, site_region) + (now - job.sent));
+                        rec.served(
+                            now,
+                            job,
+                            self.regions.user_rtt(job.region, site_region) + (now - job.sent),
+                        );
                     } else {
                         rec.error(now, job);
                     }
@@ -596,16 +657,32 @@ impl GeoFailover {
             .zip(&snapshots)
             .map(|(&(r, _), snaps)| SiteReport {
                 name: self.regions.name(r).to_string(),
-                phases: snaps.windows(2).map(|w| stats_between(&w[1], &w[0])).collect(),
+                phases: snaps
+                    .windows(2)
+                    .map(|w| stats_between(&w[1], &w[0]))
+                    .collect(),
             })
             .collect();
-        Ok(GeoReport { phases, regions, sites, series, stopped_early })
+        Ok(GeoReport {
+            phases,
+            regions,
+            sites,
+            series,
+            stopped_early,
+        })
     }
 }
 
 #[inline]
 fn schedule_done(events: &mut EventQueue<Event>, site: usize, s: Start<Job>) {
-    events.schedule_at(s.done_at, Event::Done { site, epoch: s.epoch, job: s.job });
+    events.schedule_at(
+        s.done_at,
+        Event::Done {
+            site,
+            epoch: s.epoch,
+            job: s.job,
+        },
+    );
 }
 
 /// The statistics of a station over the window between two snapshots (`max_queue` is
@@ -666,6 +743,17 @@ impl Recorder<'_> {
     }
 }
 
+/// A phase's name in the tables, in the reader's language.
+fn phase_label(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Normal => t("평상시", "normal"),
+        Phase::Detecting => t("감지 중", "detecting"),
+        Phase::FailedOver => t("장애 조치 후", "failed over"),
+        Phase::Returning => t("복귀 중", "returning"),
+        Phase::Recovered => t("복구됨", "recovered"),
+    }
+}
+
 impl ToTable for GeoReport {
     /// One row per phase and user region: requests, error ratio and latency (ms).
     fn to_table(&self) -> Table {
@@ -677,7 +765,7 @@ impl ToTable for GeoReport {
         for (i, span) in self.phases.iter().enumerate() {
             for r in &self.regions {
                 let p = &r.phases[i];
-                phase.push(span.phase.to_string());
+                phase.push(phase_label(span.phase).to_string());
                 region.push(r.name.clone());
                 requests.push(p.arrived);
                 errors.push(p.error_ratio());
@@ -710,7 +798,7 @@ impl GeoReport {
         for (i, span) in self.phases.iter().enumerate() {
             for s in &self.sites {
                 let st = &s.phases[i];
-                phase.push(span.phase.to_string());
+                phase.push(phase_label(span.phase).to_string());
                 site.push(s.name.clone());
                 utilisation.push(st.utilisation());
                 throughput.push(st.completed as f64 / span.length());
@@ -731,12 +819,20 @@ mod tests {
     use super::*;
 
     fn two() -> Regions {
-        Regions::new(&["east", "west"], &[0.010, 0.020], &[[0.0, 0.060], [0.060, 0.0]]).unwrap()
+        Regions::new(
+            &["east", "west"],
+            &[0.010, 0.020],
+            &[[0.0, 0.060], [0.060, 0.0]],
+        )
+        .unwrap()
     }
 
     #[test]
     fn router_moves_users_after_the_delay_and_back() {
-        let mut r = GeoRouter::new(two(), &[0, 1]).unwrap().with_failover_delay(5.0).unwrap();
+        let mut r = GeoRouter::new(two(), &[0, 1])
+            .unwrap()
+            .with_failover_delay(5.0)
+            .unwrap();
         assert_eq!(r.route(0.0, 0), Some(0));
         assert_eq!(r.fail(10.0, 0), 15.0);
         assert!(!r.is_up(0));
@@ -750,7 +846,10 @@ mod tests {
 
     #[test]
     fn a_blip_shorter_than_the_delay_is_never_failed_over() {
-        let mut r = GeoRouter::new(two(), &[0, 1]).unwrap().with_failover_delay(5.0).unwrap();
+        let mut r = GeoRouter::new(two(), &[0, 1])
+            .unwrap()
+            .with_failover_delay(5.0)
+            .unwrap();
         r.fail(1.0, 0);
         assert_eq!(r.recover(3.0, 0), 3.0);
         assert_eq!(r.route(10.0, 0), Some(0));
@@ -764,8 +863,18 @@ mod tests {
         assert_eq!(r.route(1.0, 0), None);
         assert_eq!(r.route(1.0, 1), None);
         assert!(GeoRouter::new(two(), &[]).is_err());
-        assert!(GeoRouter::new(two(), &[2]).unwrap_err().to_string().contains("below 2"));
-        assert!(GeoRouter::new(two(), &[0]).unwrap().with_failover_delay(-1.0).is_err());
+        assert!(
+            GeoRouter::new(two(), &[2])
+                .unwrap_err()
+                .to_string()
+                .contains("below 2")
+        );
+        assert!(
+            GeoRouter::new(two(), &[0])
+                .unwrap()
+                .with_failover_delay(-1.0)
+                .is_err()
+        );
     }
 
     #[test]
@@ -781,27 +890,79 @@ mod tests {
             .unwrap();
         let p = base.clone().outage("east", 30.0, 60.0).unwrap().phases();
         let names: Vec<Phase> = p.iter().map(|s| s.phase).collect();
-        assert_eq!(names, [Phase::Normal, Phase::Detecting, Phase::FailedOver, Phase::Returning, Phase::Recovered]);
-        assert_eq!((p[0].start, p[0].end, p[2].start, p[4].start, p[4].end), (10.0, 30.0, 35.0, 65.0, 110.0));
+        assert_eq!(
+            names,
+            [
+                Phase::Normal,
+                Phase::Detecting,
+                Phase::FailedOver,
+                Phase::Returning,
+                Phase::Recovered
+            ]
+        );
+        assert_eq!(
+            (p[0].start, p[0].end, p[2].start, p[4].start, p[4].end),
+            (10.0, 30.0, 35.0, 65.0, 110.0)
+        );
         let blip = base.clone().outage("east", 30.0, 32.0).unwrap().phases();
-        assert_eq!(blip.iter().map(|s| s.phase).collect::<Vec<_>>(), [Phase::Normal, Phase::Detecting, Phase::Recovered]);
+        assert_eq!(
+            blip.iter().map(|s| s.phase).collect::<Vec<_>>(),
+            [Phase::Normal, Phase::Detecting, Phase::Recovered]
+        );
         let forever = base.outage("east", 8.0, f64::INFINITY).unwrap().phases();
-        assert_eq!(forever.iter().map(|s| s.phase).collect::<Vec<_>>(), [Phase::Detecting, Phase::FailedOver]);
+        assert_eq!(
+            forever.iter().map(|s| s.phase).collect::<Vec<_>>(),
+            [Phase::Detecting, Phase::FailedOver]
+        );
         assert_eq!(forever[0].start, 10.0, "clipped to the measured window");
     }
 
     #[test]
     fn bad_configurations_are_clear_errors() {
         let g = GeoFailover::new(two(), Dist::exponential(0.01).unwrap());
-        assert!(g.clone().data_center("north", 1).unwrap_err().to_string().contains("east, west"));
+        assert!(
+            g.clone()
+                .data_center("north", 1)
+                .unwrap_err()
+                .to_string()
+                .contains("east, west")
+        );
         assert!(g.clone().data_center("east", 0).is_err());
-        assert!(g.clone().data_center("east", 1).unwrap().data_center("east", 2).unwrap_err().to_string().contains("one per region"));
-        assert!(g.clone().outage("east", 1.0, 2.0).unwrap_err().to_string().contains("add it first"));
+        assert!(
+            g.clone()
+                .data_center("east", 1)
+                .unwrap()
+                .data_center("east", 2)
+                .unwrap_err()
+                .to_string()
+                .contains("one per region")
+        );
+        assert!(
+            g.clone()
+                .outage("east", 1.0, 2.0)
+                .unwrap_err()
+                .to_string()
+                .contains("add it first")
+        );
         let with_dc = g.clone().data_center("east", 1).unwrap();
-        assert!(with_dc.clone().outage("east", 5.0, 5.0).unwrap_err().to_string().contains("until"));
+        assert!(
+            with_dc
+                .clone()
+                .outage("east", 5.0, 5.0)
+                .unwrap_err()
+                .to_string()
+                .contains("until")
+        );
         assert!(with_dc.clone().users("east", 0.0).is_err());
         assert!(with_dc.run(1).unwrap_err().to_string().contains("no users"));
-        assert!(g.users("east", 1.0).unwrap().run(1).unwrap_err().to_string().contains("no data center"));
+        assert!(
+            g.users("east", 1.0)
+                .unwrap()
+                .run(1)
+                .unwrap_err()
+                .to_string()
+                .contains("no data center")
+        );
     }
 
     #[test]
@@ -831,14 +992,31 @@ mod tests {
         assert_eq!(a.phases.len(), 5);
         let east = a.region("east").unwrap();
         let detecting = east.in_phase(&a, Phase::Detecting).unwrap();
-        assert!(detecting.errors > 0 && detecting.error_ratio() > 0.5, "{detecting:?}");
+        assert!(
+            detecting.errors > 0 && detecting.error_ratio() > 0.5,
+            "{detecting:?}"
+        );
         assert!(a.region("north").is_err());
         let table = a.to_table().to_csv();
-        assert!(table.starts_with("phase,region,requests,error ratio,mean (ms),p50 (ms),p99 (ms)\n"), "{table}");
-        assert_eq!(table.lines().count(), 1 + 5 * 2, "a row per phase and region");
+        assert!(
+            table.starts_with("phase,region,requests,error ratio,mean (ms),p50 (ms),p99 (ms)\n"),
+            "{table}"
+        );
+        assert_eq!(
+            table.lines().count(),
+            1 + 5 * 2,
+            "a row per phase and region"
+        );
         assert!(table.contains("detecting,east,"), "{table}");
         let sites = a.sites_table().to_csv();
         assert_eq!(sites.lines().count(), 1 + 5 * 2);
-        assert!(a.site("east").unwrap().in_phase(&a, Phase::FailedOver).unwrap().capacity_time == 0.0);
+        assert!(
+            a.site("east")
+                .unwrap()
+                .in_phase(&a, Phase::FailedOver)
+                .unwrap()
+                .capacity_time
+                == 0.0
+        );
     }
 }

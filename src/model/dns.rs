@@ -48,7 +48,9 @@ impl GeoRouting {
     /// Every region can use every data center: `rtt[r][d]` is the round-trip time in
     /// seconds from region `r` to data center `d` (one row per region, all rows as long).
     pub fn from_matrix(rtt: &[Vec<f64>]) -> Result<Self> {
-        let first = rtt.first().ok_or_else(|| Error::InvalidConfig("geo-routing needs at least one region".into()))?;
+        let first = rtt
+            .first()
+            .ok_or_else(|| Error::InvalidConfig("geo-routing needs at least one region".into()))?;
         if first.is_empty() {
             return Err(Error::InvalidConfig("region 0 has no data center".into()));
         }
@@ -73,15 +75,23 @@ impl GeoRouting {
     pub fn region(mut self, reachable: &[(usize, f64)]) -> Result<Self> {
         let r = self.preferences.len();
         if reachable.is_empty() {
-            return Err(Error::InvalidConfig(format!("region {r} has no data center: its users could never be served")));
+            return Err(Error::InvalidConfig(format!(
+                "region {r} has no data center: its users could never be served"
+            )));
         }
         let mut list = Vec::with_capacity(reachable.len());
         for &(dc, rtt) in reachable {
             if dc >= self.data_centers {
-                return Err(Error::param("data center", dc, format!("below {} (the number of data centers)", self.data_centers)));
+                return Err(Error::param(
+                    "data center",
+                    dc,
+                    format!("below {} (the number of data centers)", self.data_centers),
+                ));
             }
             if list.iter().any(|&(d, _)| d == dc) {
-                return Err(Error::InvalidConfig(format!("region {r} lists data center {dc} twice")));
+                return Err(Error::InvalidConfig(format!(
+                    "region {r} lists data center {dc} twice"
+                )));
             }
             list.push((dc, non_negative("rtt", rtt)?));
         }
@@ -102,10 +112,9 @@ impl GeoRouting {
 
     /// Marks data center `dc` healthy or not (from the next authoritative answer on).
     pub fn set_healthy(&mut self, dc: usize, healthy: bool) -> Result<()> {
-        let slot = self
-            .healthy
-            .get_mut(dc)
-            .ok_or_else(|| Error::param("data center", dc, format!("below {}", self.data_centers)))?;
+        let slot = self.healthy.get_mut(dc).ok_or_else(|| {
+            Error::param("data center", dc, format!("below {}", self.data_centers))
+        })?;
         *slot = healthy;
         Ok(())
     }
@@ -119,12 +128,20 @@ impl GeoRouting {
     /// region does not exist.
     #[inline]
     pub fn route(&self, region: usize) -> Option<usize> {
-        self.preferences.get(region)?.iter().map(|&(dc, _)| dc).find(|&dc| self.healthy[dc])
+        self.preferences
+            .get(region)?
+            .iter()
+            .map(|&(dc, _)| dc)
+            .find(|&dc| self.healthy[dc])
     }
 
     /// The round-trip time from `region` to `dc`, if that region may use it.
     pub fn rtt(&self, region: usize, dc: usize) -> Option<f64> {
-        self.preferences.get(region)?.iter().find(|&&(d, _)| d == dc).map(|&(_, t)| t)
+        self.preferences
+            .get(region)?
+            .iter()
+            .find(|&&(d, _)| d == dc)
+            .map(|&(_, t)| t)
     }
 }
 
@@ -169,7 +186,11 @@ pub struct DnsStats {
 impl DnsStats {
     /// The fraction of lookups answered from a cache.
     pub fn cache_share(&self) -> f64 {
-        if self.lookups == 0 { 0.0 } else { self.cache as f64 / self.lookups as f64 }
+        if self.lookups == 0 {
+            0.0
+        } else {
+            self.cache as f64 / self.lookups as f64
+        }
     }
 }
 
@@ -180,7 +201,11 @@ struct Entry {
     expires_at: f64,
 }
 
-const EMPTY: Entry = Entry { answer: None, resolved_at: f64::NEG_INFINITY, expires_at: f64::NEG_INFINITY };
+const EMPTY: Entry = Entry {
+    answer: None,
+    resolved_at: f64::NEG_INFINITY,
+    expires_at: f64::NEG_INFINITY,
+};
 
 /// One caching resolver per region in front of a geo-routing authoritative server.
 #[derive(Debug, Clone)]
@@ -201,7 +226,9 @@ impl Dns {
         let ttl = non_negative("ttl", ttl)?;
         let regions = geo.regions();
         if regions == 0 {
-            return Err(Error::InvalidConfig("DNS geo-routing has no region: add one with `GeoRouting::region`".into()));
+            return Err(Error::InvalidConfig(
+                "DNS geo-routing has no region: add one with `GeoRouting::region`".into(),
+            ));
         }
         Ok(Dns {
             geo,
@@ -250,10 +277,13 @@ impl Dns {
     #[inline]
     pub fn lookup(&mut self, now: f64, region: usize, rng: &mut SimRng) -> Result<Resolution> {
         let regions = self.cache.len();
-        let entry = self
-            .cache
-            .get_mut(region)
-            .ok_or_else(|| Error::param("region", region, format!("below {regions} (the regions of the DNS)")))?;
+        let entry = self.cache.get_mut(region).ok_or_else(|| {
+            Error::param(
+                "region",
+                region,
+                format!("below {regions} (the regions of the DNS)"),
+            )
+        })?;
         self.stats.lookups += 1;
         let to_resolver = self.resolver.sample(rng);
         if entry.answer.is_some() && now < entry.expires_at {
@@ -264,17 +294,31 @@ impl Dns {
                 self.stats.in_flight += 1;
                 (entry.resolved_at - now + to_resolver, Source::InFlight)
             };
-            return Ok(Resolution { data_center: entry.answer, latency, source });
+            return Ok(Resolution {
+                data_center: entry.answer,
+                latency,
+                source,
+            });
         }
         self.stats.authoritative += 1;
         let round_trip = self.authoritative.sample(rng);
         let answer = self.geo.route(region);
         match answer {
             // Only real answers are cached.
-            Some(_) => *entry = Entry { answer, resolved_at: now + round_trip, expires_at: now + round_trip + self.ttl },
+            Some(_) => {
+                *entry = Entry {
+                    answer,
+                    resolved_at: now + round_trip,
+                    expires_at: now + round_trip + self.ttl,
+                }
+            }
             None => self.stats.unanswered += 1,
         }
-        Ok(Resolution { data_center: answer, latency: to_resolver + round_trip, source: Source::Authoritative })
+        Ok(Resolution {
+            data_center: answer,
+            latency: to_resolver + round_trip,
+            source: Source::Authoritative,
+        })
     }
 }
 
@@ -366,7 +410,11 @@ impl DnsCaching {
     /// the caches only when their answers expire.
     pub fn data_center_failures(mut self, dc: usize, model: FailureModel) -> Result<Self> {
         if dc >= self.geo.data_centers() {
-            return Err(Error::param("data center", dc, format!("below {}", self.geo.data_centers())));
+            return Err(Error::param(
+                "data center",
+                dc,
+                format!("below {}", self.geo.data_centers()),
+            ));
         }
         self.outages.push((dc, model));
         Ok(self)
@@ -380,11 +428,14 @@ impl DnsCaching {
 
     /// Runs it with `seed`.
     pub fn run(&self, seed: u64) -> Result<DnsReport> {
-        let mut dns = Dns::new(self.geo.clone(), self.ttl)?.latencies(self.resolver, self.authoritative);
+        let mut dns =
+            Dns::new(self.geo.clone(), self.ttl)?.latencies(self.resolver, self.authoritative);
         let regions = self.geo.regions();
         let mut arrivals = SimRng::stream(seed, 0);
         let mut lookups = SimRng::stream(seed, 1);
-        let mut failures: Vec<SimRng> = (0..self.outages.len() as u64).map(|i| SimRng::stream(seed, 100 + i)).collect();
+        let mut failures: Vec<SimRng> = (0..self.outages.len() as u64)
+            .map(|i| SimRng::stream(seed, 100 + i))
+            .collect();
         let mut down = vec![0u32; self.geo.data_centers()];
         let total_rate = self.rate * regions as f64;
         let mut events = EventQueue::new();
@@ -484,18 +535,47 @@ mod tests {
 
     #[test]
     fn invalid_geo_routing_is_a_clear_error() {
-        let e = GeoRouting::new(2).unwrap().region(&[]).unwrap_err().to_string();
+        let e = GeoRouting::new(2)
+            .unwrap()
+            .region(&[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("region 0 has no data center"), "{e}");
-        assert!(GeoRouting::from_matrix(&[vec![]]).unwrap_err().to_string().contains("region 0 has no data center"));
+        assert!(
+            GeoRouting::from_matrix(&[vec![]])
+                .unwrap_err()
+                .to_string()
+                .contains("region 0 has no data center")
+        );
         assert!(GeoRouting::from_matrix(&[]).is_err());
-        assert!(GeoRouting::from_matrix(&[vec![0.1], vec![0.1, 0.2]]).unwrap_err().to_string().contains("region 1"));
+        assert!(
+            GeoRouting::from_matrix(&[vec![0.1], vec![0.1, 0.2]])
+                .unwrap_err()
+                .to_string()
+                .contains("region 1")
+        );
         assert!(GeoRouting::new(2).unwrap().region(&[(2, 0.1)]).is_err());
-        assert!(GeoRouting::new(2).unwrap().region(&[(0, 0.1), (0, 0.2)]).unwrap_err().to_string().contains("twice"));
+        assert!(
+            GeoRouting::new(2)
+                .unwrap()
+                .region(&[(0, 0.1), (0, 0.2)])
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
         assert!(GeoRouting::new(2).unwrap().region(&[(0, -0.1)]).is_err());
         assert!(GeoRouting::new(0).is_err());
-        assert!(Dns::new(GeoRouting::new(1).unwrap(), 60.0).unwrap_err().to_string().contains("no region"));
+        assert!(
+            Dns::new(GeoRouting::new(1).unwrap(), 60.0)
+                .unwrap_err()
+                .to_string()
+                .contains("no region")
+        );
         let e = Dns::new(two_regions(), -1.0).unwrap_err().to_string();
-        assert_eq!(e, "invalid parameter `ttl` = -1: must be a finite number >= 0");
+        assert_eq!(
+            e,
+            "invalid parameter `ttl` = -1: must be a finite number >= 0"
+        );
     }
 
     #[test]
@@ -512,25 +592,44 @@ mod tests {
         let c = dns.lookup(30.0, 0, &mut rng).unwrap();
         assert_eq!((c.source, c.latency), (Source::Cache, 0.002));
         // The other region has its own resolver.
-        assert_eq!(dns.lookup(30.0, 1, &mut rng).unwrap().source, Source::Authoritative);
+        assert_eq!(
+            dns.lookup(30.0, 1, &mut rng).unwrap().source,
+            Source::Authoritative
+        );
         // DC 0 dies: region 0's cached answer is stale until it expires at 60.04.
         dns.geo_mut().set_healthy(0, false).unwrap();
         assert_eq!(dns.lookup(60.0, 0, &mut rng).unwrap().data_center, Some(0));
         let d = dns.lookup(60.05, 0, &mut rng).unwrap();
         assert_eq!((d.data_center, d.source), (Some(1), Source::Authoritative));
-        assert!(dns.lookup(1.0, 2, &mut rng).unwrap_err().to_string().contains("`region` = 2"));
+        assert!(
+            dns.lookup(1.0, 2, &mut rng)
+                .unwrap_err()
+                .to_string()
+                .contains("`region` = 2")
+        );
         let s = dns.stats();
-        assert_eq!((s.lookups, s.cache, s.in_flight, s.authoritative), (6, 2, 1, 3));
+        assert_eq!(
+            (s.lookups, s.cache, s.in_flight, s.authoritative),
+            (6, 2, 1, 3)
+        );
         dns.flush();
-        assert_eq!(dns.lookup(61.0, 1, &mut rng).unwrap().source, Source::Authoritative);
+        assert_eq!(
+            dns.lookup(61.0, 1, &mut rng).unwrap().source,
+            Source::Authoritative
+        );
     }
 
     #[test]
     fn ttl_zero_never_caches_and_no_healthy_dc_is_not_cached() {
-        let mut dns = Dns::new(two_regions(), 0.0).unwrap().latencies(Dist::constant(0.0).unwrap(), Dist::constant(0.0).unwrap());
+        let mut dns = Dns::new(two_regions(), 0.0)
+            .unwrap()
+            .latencies(Dist::constant(0.0).unwrap(), Dist::constant(0.0).unwrap());
         let mut rng = SimRng::new(1);
         for t in 0..5 {
-            assert_eq!(dns.lookup(t as f64, 0, &mut rng).unwrap().source, Source::Authoritative);
+            assert_eq!(
+                dns.lookup(t as f64, 0, &mut rng).unwrap().source,
+                Source::Authoritative
+            );
         }
         dns.geo_mut().set_healthy(0, false).unwrap();
         dns.geo_mut().set_healthy(1, false).unwrap();
@@ -539,7 +638,10 @@ mod tests {
         cached.geo_mut().set_healthy(1, false).unwrap();
         assert_eq!(cached.lookup(0.0, 0, &mut rng).unwrap().data_center, None);
         cached.geo_mut().set_healthy(1, true).unwrap();
-        assert_eq!(cached.lookup(1.0, 0, &mut rng).unwrap().data_center, Some(1));
+        assert_eq!(
+            cached.lookup(1.0, 0, &mut rng).unwrap().data_center,
+            Some(1)
+        );
         assert_eq!(cached.stats().unanswered, 1);
     }
 
@@ -557,9 +659,17 @@ mod tests {
             .run(4)
             .unwrap();
         let last = run.last_stale_at.expect("some answers were stale");
-        assert!(last >= 1000.0 && last <= 1000.0 + ttl + 0.040 + 1e-9, "{last}");
+        assert!(
+            last >= 1000.0 && last <= 1000.0 + ttl + 0.040 + 1e-9,
+            "{last}"
+        );
         assert!(run.stale_answers > 10, "{}", run.stale_answers);
         assert!(run.answers_per_data_center[1] > run.answers_per_data_center[0]);
-        assert!(DnsCaching::new(two_regions(), 1.0, 1.0).unwrap().data_center_failures(5, FailureModel::never()).is_err());
+        assert!(
+            DnsCaching::new(two_regions(), 1.0, 1.0)
+                .unwrap()
+                .data_center_failures(5, FailureModel::never())
+                .is_err()
+        );
     }
 }

@@ -68,7 +68,11 @@ impl FailureModel {
         for &(start, end) in outages {
             non_negative("crash time", start)?;
             if end.is_nan() || end <= start {
-                return Err(Error::param("recover time", end, format!("after the crash at {start} s (or infinity)")));
+                return Err(Error::param(
+                    "recover time",
+                    end,
+                    format!("after the crash at {start} s (or infinity)"),
+                ));
             }
             list.push(Outage { start, end });
         }
@@ -97,7 +101,10 @@ impl FailureModel {
     /// Random failures: exponential up times with mean `mtbf` and exponential repair
     /// times with mean `mttr` (seconds), the classic memoryless model.
     pub fn random(mtbf: f64, mttr: f64) -> Result<Self> {
-        Self::random_with(Dist::exponential(positive("mtbf", mtbf)?)?, Dist::exponential(positive("mttr", mttr)?)?)
+        Self::random_with(
+            Dist::exponential(positive("mtbf", mtbf)?)?,
+            Dist::exponential(positive("mttr", mttr)?)?,
+        )
     }
 
     /// Random failures with any distributions of up time and repair time (both with a
@@ -130,7 +137,10 @@ impl FailureModel {
             }
             Kind::Random { up, down } => {
                 let start = after + up.sample(rng);
-                Some(Outage { start, end: start + down.sample(rng) })
+                Some(Outage {
+                    start,
+                    end: start + down.sample(rng),
+                })
             }
         }
     }
@@ -160,7 +170,14 @@ pub struct UptimeMeter {
 impl UptimeMeter {
     /// A meter started at `now` in state `up`.
     pub fn new(now: f64, up: bool) -> Self {
-        UptimeMeter { up, since: now, start: now, up_time: 0.0, outages: u64::from(!up), longest_outage: 0.0 }
+        UptimeMeter {
+            up,
+            since: now,
+            start: now,
+            up_time: 0.0,
+            outages: u64::from(!up),
+            longest_outage: 0.0,
+        }
     }
 
     /// The state changes (or is confirmed) at `now`.
@@ -198,7 +215,11 @@ impl UptimeMeter {
     /// The fraction of time up from the start to `now` (1 if no time has passed).
     pub fn availability(&self, now: f64) -> f64 {
         let total = now - self.start;
-        if total > 0.0 { self.up_time(now) / total } else { 1.0 }
+        if total > 0.0 {
+            self.up_time(now) / total
+        } else {
+            1.0
+        }
     }
 
     /// How many times it went down (an outage in progress counts).
@@ -208,7 +229,11 @@ impl UptimeMeter {
 
     /// The longest outage so far, the one in progress included.
     pub fn longest_outage(&self, now: f64) -> f64 {
-        if self.up { self.longest_outage } else { self.longest_outage.max(now - self.since) }
+        if self.up {
+            self.longest_outage
+        } else {
+            self.longest_outage.max(now - self.since)
+        }
     }
 }
 
@@ -248,7 +273,14 @@ impl ActiveStandby {
 
     /// One unit and no standby: a single point of failure.
     pub fn single() -> Self {
-        ActiveStandby { detection: 0.0, units: 1, up: [true, false], serving: Some(0), pending: None, failovers: 0 }
+        ActiveStandby {
+            detection: 0.0,
+            units: 1,
+            up: [true, false],
+            serving: Some(0),
+            pending: None,
+            failovers: 0,
+        }
     }
 
     /// How many units (1 or 2).
@@ -334,7 +366,11 @@ impl ActiveStandby {
         if unit < self.units {
             Ok(())
         } else {
-            Err(Error::param("unit", unit, format!("below {} (units of this pair)", self.units)))
+            Err(Error::param(
+                "unit",
+                unit,
+                format!("below {} (units of this pair)", self.units),
+            ))
         }
     }
 }
@@ -355,13 +391,19 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: a failed attempt is a lost request.
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, backoff: 0.0 }
+        RetryPolicy {
+            max_retries: 0,
+            backoff: 0.0,
+        }
     }
 
     /// Up to `max_retries` retries; retry `i` (1, 2, ...) waits `backoff · 2^(i−1)`
     /// seconds (exponential backoff; `backoff` ≥ 0).
     pub fn new(max_retries: u32, backoff: f64) -> Result<Self> {
-        Ok(RetryPolicy { max_retries, backoff: non_negative("backoff", backoff)? })
+        Ok(RetryPolicy {
+            max_retries,
+            backoff: non_negative("backoff", backoff)?,
+        })
     }
 
     /// The most retries of one request.
@@ -399,7 +441,11 @@ impl RequestOutcomes {
     /// The fraction of finished requests that got a response (1 if none finished).
     pub fn success_rate(&self) -> f64 {
         let done = self.succeeded + self.lost;
-        if done == 0 { 1.0 } else { self.succeeded as f64 / done as f64 }
+        if done == 0 {
+            1.0
+        } else {
+            self.succeeded as f64 / done as f64
+        }
     }
 }
 
@@ -467,17 +513,30 @@ enum Ev {
 impl AvailabilityRun {
     /// One component.
     pub fn single(model: FailureModel) -> Self {
-        AvailabilityRun { model, components: 1, arrangement: Arrangement::Series, duration: 1e7 }
+        AvailabilityRun {
+            model,
+            components: 1,
+            arrangement: Arrangement::Series,
+            duration: 1e7,
+        }
     }
 
     /// `n` ≥ 1 components that all must be up.
     pub fn series(model: FailureModel, n: usize) -> Result<Self> {
-        Ok(AvailabilityRun { components: at_least_one("components", n)?, arrangement: Arrangement::Series, ..Self::single(model) })
+        Ok(AvailabilityRun {
+            components: at_least_one("components", n)?,
+            arrangement: Arrangement::Series,
+            ..Self::single(model)
+        })
     }
 
     /// `n` ≥ 1 components of which one is enough.
     pub fn parallel(model: FailureModel, n: usize) -> Result<Self> {
-        Ok(AvailabilityRun { components: at_least_one("components", n)?, arrangement: Arrangement::Parallel, ..Self::single(model) })
+        Ok(AvailabilityRun {
+            components: at_least_one("components", n)?,
+            arrangement: Arrangement::Parallel,
+            ..Self::single(model)
+        })
     }
 
     /// An active–standby pair with a takeover `detection` seconds after the active unit
@@ -485,7 +544,9 @@ impl AvailabilityRun {
     pub fn active_standby(model: FailureModel, detection: f64) -> Result<Self> {
         Ok(AvailabilityRun {
             components: 2,
-            arrangement: Arrangement::ActiveStandby { detection: non_negative("detection", detection)? },
+            arrangement: Arrangement::ActiveStandby {
+                detection: non_negative("detection", detection)?,
+            },
             ..Self::single(model)
         })
     }
@@ -581,19 +642,57 @@ mod tests {
     fn scheduled_outages_come_in_order_and_are_validated() {
         let m = FailureModel::at(&[(50.0, 60.0), (10.0, 20.0)]).unwrap();
         let mut rng = SimRng::new(1);
-        assert_eq!(m.next_outage(0.0, &mut rng), Some(Outage { start: 10.0, end: 20.0 }));
-        assert_eq!(m.next_outage(20.0, &mut rng), Some(Outage { start: 50.0, end: 60.0 }));
+        assert_eq!(
+            m.next_outage(0.0, &mut rng),
+            Some(Outage {
+                start: 10.0,
+                end: 20.0
+            })
+        );
+        assert_eq!(
+            m.next_outage(20.0, &mut rng),
+            Some(Outage {
+                start: 50.0,
+                end: 60.0
+            })
+        );
         assert_eq!(m.next_outage(60.0, &mut rng), None);
-        assert!(FailureModel::at(&[(10.0, 20.0), (15.0, 30.0)]).unwrap_err().to_string().contains("overlap"));
-        assert!(FailureModel::at(&[(10.0, 5.0)]).unwrap_err().to_string().contains("recover time"));
+        assert!(
+            FailureModel::at(&[(10.0, 20.0), (15.0, 30.0)])
+                .unwrap_err()
+                .to_string()
+                .contains("overlap")
+        );
+        assert!(
+            FailureModel::at(&[(10.0, 5.0)])
+                .unwrap_err()
+                .to_string()
+                .contains("recover time")
+        );
         assert!(FailureModel::at(&[(-1.0, 5.0)]).is_err());
-        assert!(FailureModel::random(0.0, 1.0).unwrap_err().to_string().contains("mtbf"));
-        assert!(FailureModel::random(1.0, -1.0).unwrap_err().to_string().contains("mttr"));
+        assert!(
+            FailureModel::random(0.0, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("mtbf")
+        );
+        assert!(
+            FailureModel::random(1.0, -1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("mttr")
+        );
         assert!(FailureModel::outage(5.0, 0.0).is_err());
         let forever = FailureModel::crash_at(3.0).unwrap();
-        assert_eq!(forever.next_outage(0.0, &mut rng).unwrap().end, f64::INFINITY);
+        assert_eq!(
+            forever.next_outage(0.0, &mut rng).unwrap().end,
+            f64::INFINITY
+        );
         assert!(!FailureModel::never().fails() && forever.fails());
-        assert_eq!(FailureModel::random(99.0, 1.0).unwrap().availability(), Some(0.99));
+        assert_eq!(
+            FailureModel::random(99.0, 1.0).unwrap().availability(),
+            Some(0.99)
+        );
     }
 
     #[test]
@@ -651,15 +750,29 @@ mod tests {
     #[test]
     fn a_scheduled_run_measures_exactly() {
         // Down [100, 200) in a 1000 s run: 90 % up, one outage of 100 s.
-        let r = AvailabilityRun::single(FailureModel::outage(100.0, 100.0).unwrap()).duration(1000.0).unwrap().run(1).unwrap();
+        let r = AvailabilityRun::single(FailureModel::outage(100.0, 100.0).unwrap())
+            .duration(1000.0)
+            .unwrap()
+            .run(1)
+            .unwrap();
         assert!((r.availability - 0.9).abs() < 1e-12);
         assert_eq!((r.outages, r.longest_outage, r.theory), (1, 100.0, None));
         // Two in series with the same schedule are down at the same times: still 90 %.
-        let s = AvailabilityRun::series(FailureModel::outage(100.0, 100.0).unwrap(), 2).unwrap().duration(1000.0).unwrap().run(1).unwrap();
+        let s = AvailabilityRun::series(FailureModel::outage(100.0, 100.0).unwrap(), 2)
+            .unwrap()
+            .duration(1000.0)
+            .unwrap()
+            .run(1)
+            .unwrap();
         assert!((s.availability - 0.9).abs() < 1e-12);
         // An active–standby pair whose units fail together: down from the crash on
         // (the standby is down too) until the first recovery.
-        let p = AvailabilityRun::active_standby(FailureModel::outage(100.0, 100.0).unwrap(), 5.0).unwrap().duration(1000.0).unwrap().run(1).unwrap();
+        let p = AvailabilityRun::active_standby(FailureModel::outage(100.0, 100.0).unwrap(), 5.0)
+            .unwrap()
+            .duration(1000.0)
+            .unwrap()
+            .run(1)
+            .unwrap();
         assert!((p.availability - 0.9).abs() < 1e-12);
     }
 
@@ -669,12 +782,31 @@ mod tests {
         // the detection delay. The pair is far better than one unit, and worse than an
         // ideal parallel pair.
         let m = FailureModel::random(1000.0, 50.0).unwrap();
-        let one = AvailabilityRun::single(m.clone()).duration(2e6).unwrap().run(3).unwrap();
-        let pair = AvailabilityRun::active_standby(m.clone(), 10.0).unwrap().duration(2e6).unwrap().run(3).unwrap();
-        let ideal = AvailabilityRun::parallel(m, 2).unwrap().duration(2e6).unwrap().run(3).unwrap();
+        let one = AvailabilityRun::single(m.clone())
+            .duration(2e6)
+            .unwrap()
+            .run(3)
+            .unwrap();
+        let pair = AvailabilityRun::active_standby(m.clone(), 10.0)
+            .unwrap()
+            .duration(2e6)
+            .unwrap()
+            .run(3)
+            .unwrap();
+        let ideal = AvailabilityRun::parallel(m, 2)
+            .unwrap()
+            .duration(2e6)
+            .unwrap()
+            .run(3)
+            .unwrap();
         assert!(pair.failovers > 100, "{}", pair.failovers);
-        assert!(one.availability < pair.availability && pair.availability < ideal.availability,
-            "{} < {} < {}", one.availability, pair.availability, ideal.availability);
+        assert!(
+            one.availability < pair.availability && pair.availability < ideal.availability,
+            "{} < {} < {}",
+            one.availability,
+            pair.availability,
+            ideal.availability
+        );
         assert!(pair.nines() > one.nines() + 0.5);
     }
 }

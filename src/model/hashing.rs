@@ -21,7 +21,9 @@ pub fn hash_u64(key: u64) -> u64 {
 
 /// A deterministic 64-bit hash of a string key (FNV-1a, then mixed).
 pub fn hash_str(key: &str) -> u64 {
-    let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
+    let fnv = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
     hash_u64(fnv)
 }
 
@@ -69,7 +71,12 @@ impl HashRing {
     /// independent random placements: for experiments that average over placements).
     pub fn with_seed(nodes: usize, vnodes: usize, seed: u64) -> Result<Self> {
         at_least_one("nodes", nodes)?;
-        let mut ring = HashRing { vnodes: at_least_one("vnodes", vnodes)?, seed, points: Vec::new(), nodes: Vec::new() };
+        let mut ring = HashRing {
+            vnodes: at_least_one("vnodes", vnodes)?,
+            seed,
+            points: Vec::new(),
+            nodes: Vec::new(),
+        };
         for id in 0..nodes as u32 {
             ring.add_node(id)?;
         }
@@ -89,7 +96,11 @@ impl HashRing {
     /// Adds node `id` (an error if it is already there).
     pub fn add_node(&mut self, id: u32) -> Result<()> {
         let at = match self.nodes.binary_search(&id) {
-            Ok(_) => return Err(Error::InvalidConfig(format!("node {id} is already on the ring"))),
+            Ok(_) => {
+                return Err(Error::InvalidConfig(format!(
+                    "node {id} is already on the ring"
+                )));
+            }
             Err(at) => at,
         };
         self.nodes.insert(at, id);
@@ -108,7 +119,9 @@ impl HashRing {
             .binary_search(&id)
             .map_err(|_| Error::InvalidConfig(format!("node {id} is not on the ring")))?;
         if self.nodes.len() == 1 {
-            return Err(Error::InvalidConfig("cannot remove the last node: a ring needs at least one".into()));
+            return Err(Error::InvalidConfig(
+                "cannot remove the last node: a ring needs at least one".into(),
+            ));
         }
         self.nodes.remove(at);
         self.points.retain(|&(_, n)| n != id);
@@ -151,11 +164,18 @@ impl HashRing {
             let prev = self.points[(i + len - 1) % len].0;
             let arc = self.points[i].0.wrapping_sub(prev) as u128;
             let arc = if len == 1 { 1u128 << 64 } else { arc };
-            let idx = self.nodes.binary_search(&self.points[i].1).expect("every point's node is listed");
+            let idx = self
+                .nodes
+                .binary_search(&self.points[i].1)
+                .expect("every point's node is listed");
             owned[idx] += arc;
         }
         let whole = (1u128 << 64) as f64;
-        self.nodes.iter().zip(owned).map(|(&n, o)| (n, o as f64 / whole)).collect()
+        self.nodes
+            .iter()
+            .zip(owned)
+            .map(|(&n, o)| (n, o as f64 / whole))
+            .collect()
     }
 }
 
@@ -214,12 +234,32 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_errors() {
-        assert!(HashRing::new(0, 10).unwrap_err().to_string().contains("`nodes` = 0"));
+        assert!(
+            HashRing::new(0, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("`nodes` = 0")
+        );
         assert!(HashRing::new(3, 0).is_err());
         let mut ring = HashRing::new(1, 3).unwrap();
-        assert!(ring.add_node(0).unwrap_err().to_string().contains("already"));
-        assert!(ring.remove_node(9).unwrap_err().to_string().contains("not on the ring"));
-        assert!(ring.remove_node(0).unwrap_err().to_string().contains("last node"));
+        assert!(
+            ring.add_node(0)
+                .unwrap_err()
+                .to_string()
+                .contains("already")
+        );
+        assert!(
+            ring.remove_node(9)
+                .unwrap_err()
+                .to_string()
+                .contains("not on the ring")
+        );
+        assert!(
+            ring.remove_node(0)
+                .unwrap_err()
+                .to_string()
+                .contains("last node")
+        );
         assert_ne!(hash_str("user:1"), hash_str("user:2"));
     }
 }

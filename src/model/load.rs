@@ -72,7 +72,11 @@ pub struct RequestMix {
 impl RequestMix {
     /// Every request is a read costing `cost` (the single-class server of queueing theory).
     pub fn reads(cost: Dist) -> Self {
-        RequestMix { shares: [0.0, 1.0, 0.0], cumulative: [0.0, 1.0, 1.0], costs: [cost; 3] }
+        RequestMix {
+            shares: [0.0, 1.0, 0.0],
+            cumulative: [0.0, 1.0, 1.0],
+            costs: [cost; 3],
+        }
     }
 
     /// A mix of `(kind, share, cost)`: shares ≥ 0, summing to more than 0 (they are
@@ -84,7 +88,9 @@ impl RequestMix {
         for &(kind, share, cost) in parts {
             let i = kind.index();
             if seen[i] {
-                return Err(Error::InvalidConfig(format!("the request mix lists `{kind}` twice")));
+                return Err(Error::InvalidConfig(format!(
+                    "the request mix lists `{kind}` twice"
+                )));
             }
             seen[i] = true;
             shares[i] = non_negative("share", share)?;
@@ -93,7 +99,8 @@ impl RequestMix {
         let total: f64 = shares.iter().sum();
         if total <= 0.0 {
             return Err(Error::InvalidConfig(
-                "the shares of the request mix sum to zero: give at least one kind a share > 0".into(),
+                "the shares of the request mix sum to zero: give at least one kind a share > 0"
+                    .into(),
             ));
         }
         let mut cumulative = [0.0; 3];
@@ -104,7 +111,11 @@ impl RequestMix {
             cumulative[i] = acc;
         }
         cumulative[2] = 1.0;
-        Ok(RequestMix { shares, cumulative, costs })
+        Ok(RequestMix {
+            shares,
+            cumulative,
+            costs,
+        })
     }
 
     /// Draws a kind.
@@ -132,7 +143,15 @@ impl RequestMix {
 
     /// The mean cost of a request, over the mix.
     pub fn mean_cost(&self) -> f64 {
-        (0..3).map(|i| if self.shares[i] > 0.0 { self.shares[i] * self.costs[i].mean() } else { 0.0 }).sum()
+        (0..3)
+            .map(|i| {
+                if self.shares[i] > 0.0 {
+                    self.shares[i] * self.costs[i].mean()
+                } else {
+                    0.0
+                }
+            })
+            .sum()
     }
 }
 
@@ -149,7 +168,11 @@ impl Population {
     /// `users` ≥ 1 users, all in one region called "all".
     pub fn new(users: u32) -> Result<Self> {
         at_least_one("users", users as usize)?;
-        Ok(Population { users, names: vec!["all".into()], upper: vec![users] })
+        Ok(Population {
+            users,
+            names: vec!["all".into()],
+            upper: vec![users],
+        })
     }
 
     /// `users` ≥ 1 users spread over regions `(name, share)` (shares ≥ 0, sum > 0,
@@ -157,7 +180,9 @@ impl Population {
     pub fn in_regions(users: u32, regions: &[(&str, f64)]) -> Result<Self> {
         at_least_one("users", users as usize)?;
         if regions.is_empty() {
-            return Err(Error::InvalidConfig("a population needs at least one region".into()));
+            return Err(Error::InvalidConfig(
+                "a population needs at least one region".into(),
+            ));
         }
         let mut total = 0.0;
         for &(_, share) in regions {
@@ -176,7 +201,11 @@ impl Population {
             // Rounding must not leave the last users without a region.
             *last = users;
         }
-        Ok(Population { users, names: regions.iter().map(|(n, _)| n.to_string()).collect(), upper })
+        Ok(Population {
+            users,
+            names: regions.iter().map(|(n, _)| n.to_string()).collect(),
+            upper,
+        })
     }
 
     /// How many users.
@@ -197,12 +226,19 @@ impl Population {
     /// The region of `user` (the last region for an id beyond the population).
     #[inline]
     pub fn region_of(&self, user: u32) -> usize {
-        self.upper.iter().position(|&u| user < u).unwrap_or(self.upper.len() - 1)
+        self.upper
+            .iter()
+            .position(|&u| user < u)
+            .unwrap_or(self.upper.len() - 1)
     }
 
     /// The user ids of region `r`.
     pub fn users_in(&self, r: usize) -> std::ops::Range<u32> {
-        let lo = if r == 0 { 0 } else { self.upper.get(r - 1).copied().unwrap_or(self.users) };
+        let lo = if r == 0 {
+            0
+        } else {
+            self.upper.get(r - 1).copied().unwrap_or(self.users)
+        };
         lo..self.upper.get(r).copied().unwrap_or(self.users)
     }
 
@@ -254,19 +290,32 @@ impl Workload {
     /// Open traffic: `arrivals` from 10 000 users in one region, keys Zipf(α = 1) over
     /// 100 000 keys.
     pub fn open(arrivals: Arrivals, mix: RequestMix) -> Result<Self> {
-        Ok(Workload { traffic: Traffic::Open(arrivals), population: Population::new(10_000)?, mix, keys: Zipf::new(100_000, 1.0)? })
+        Ok(Workload {
+            traffic: Traffic::Open(arrivals),
+            population: Population::new(10_000)?,
+            mix,
+            keys: Zipf::new(100_000, 1.0)?,
+        })
     }
 
     /// Closed traffic: `users` ≥ 1 users in one region, each thinking `think` between a
     /// response and the next request; keys Zipf(α = 1) over 100 000 keys.
     pub fn closed(users: u32, think: Dist, mix: RequestMix) -> Result<Self> {
-        Ok(Workload { traffic: Traffic::Closed { think }, population: Population::new(users)?, mix, keys: Zipf::new(100_000, 1.0)? })
+        Ok(Workload {
+            traffic: Traffic::Closed { think },
+            population: Population::new(users)?,
+            mix,
+            keys: Zipf::new(100_000, 1.0)?,
+        })
     }
 
     /// Poisson arrivals at `rate`/s with exponential costs of mean `mean_cost` seconds:
     /// the M/M/· workload of queueing theory.
     pub fn poisson(rate: f64, mean_cost: f64) -> Result<Self> {
-        Self::open(Arrivals::poisson(rate)?, RequestMix::reads(Dist::exponential(mean_cost)?))
+        Self::open(
+            Arrivals::poisson(rate)?,
+            RequestMix::reads(Dist::exponential(mean_cost)?),
+        )
     }
 
     /// Replaces the population (for closed traffic this sets the number of users).
@@ -343,7 +392,13 @@ impl Workload {
         let kind = self.mix.sample(rng);
         let key = self.keys.sample(rng);
         let cost = self.mix.cost(kind).sample(rng);
-        Request { user, region: self.population.region_of(user) as u32, kind, key, cost }
+        Request {
+            user,
+            region: self.population.region_of(user) as u32,
+            kind,
+            key,
+            cost,
+        }
     }
 
     /// Open traffic: the offered work in server-seconds per second at the base rate
@@ -408,15 +463,28 @@ mod tests {
         for k in RequestKind::ALL {
             let p = mix.share(k);
             let sd = (n as f64 * p * (1.0 - p)).sqrt();
-            assert!((counts[k.index()] as f64 - n as f64 * p).abs() < 5.0 * sd, "{k}: {counts:?}");
+            assert!(
+                (counts[k.index()] as f64 - n as f64 * p).abs() < 5.0 * sd,
+                "{k}: {counts:?}"
+            );
         }
     }
 
     #[test]
     fn bad_mixes_and_populations_are_errors() {
         let c = Dist::constant(0.01).unwrap();
-        assert!(RequestMix::new(&[(RequestKind::Read, 0.0, c)]).unwrap_err().to_string().contains("sum to zero"));
-        assert!(RequestMix::new(&[(RequestKind::Read, 1.0, c), (RequestKind::Read, 1.0, c)]).unwrap_err().to_string().contains("twice"));
+        assert!(
+            RequestMix::new(&[(RequestKind::Read, 0.0, c)])
+                .unwrap_err()
+                .to_string()
+                .contains("sum to zero")
+        );
+        assert!(
+            RequestMix::new(&[(RequestKind::Read, 1.0, c), (RequestKind::Read, 1.0, c)])
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
         assert!(RequestMix::new(&[(RequestKind::Read, -1.0, c)]).is_err());
         assert!(Population::new(0).is_err());
         assert!(Population::in_regions(10, &[]).is_err());
@@ -427,16 +495,35 @@ mod tests {
 
     #[test]
     fn regions_are_contiguous_blocks() {
-        let p = Population::in_regions(100, &[("asia", 0.5), ("europe", 0.3), ("america", 0.2)]).unwrap();
-        assert_eq!((p.users_in(0), p.users_in(1), p.users_in(2)), (0..50, 50..80, 80..100));
-        assert_eq!((p.region_of(0), p.region_of(49), p.region_of(50), p.region_of(99)), (0, 0, 1, 2));
+        let p = Population::in_regions(100, &[("asia", 0.5), ("europe", 0.3), ("america", 0.2)])
+            .unwrap();
+        assert_eq!(
+            (p.users_in(0), p.users_in(1), p.users_in(2)),
+            (0..50, 50..80, 80..100)
+        );
+        assert_eq!(
+            (
+                p.region_of(0),
+                p.region_of(49),
+                p.region_of(50),
+                p.region_of(99)
+            ),
+            (0, 0, 1, 2)
+        );
         assert_eq!(p.region_name(1), "europe");
-        let w = Workload::closed(100, Dist::constant(1.0).unwrap(), RequestMix::reads(Dist::constant(0.1).unwrap()))
-            .unwrap()
-            .with_population(p);
+        let w = Workload::closed(
+            100,
+            Dist::constant(1.0).unwrap(),
+            RequestMix::reads(Dist::constant(0.1).unwrap()),
+        )
+        .unwrap()
+        .with_population(p);
         let mut rng = SimRng::new(3);
         let r = w.request_from(85, &mut rng);
-        assert_eq!((r.user, r.region, r.kind, r.cost), (85, 2, RequestKind::Read, 0.1));
+        assert_eq!(
+            (r.user, r.region, r.kind, r.cost),
+            (85, 2, RequestKind::Read, 0.1)
+        );
         assert!(r.key < 100_000);
         assert_eq!(w.think_time(&mut rng), Some(1.0));
         assert_eq!(w.next_arrival(0.0, &mut rng), None);
@@ -450,7 +537,10 @@ mod tests {
         assert!((r - 0.1).abs() < 1e-12 && (x - 1.0).abs() < 1e-12);
         // Far beyond saturation the server is the bottleneck: X → 1/S, R → N·S − Z.
         let (r, x) = closed_loop_mva(200, 0.1, 0.9).unwrap();
-        assert!((x - 10.0).abs() < 1e-6 && (r - (200.0 * 0.1 - 0.9)).abs() < 1e-4, "{r} {x}");
+        assert!(
+            (x - 10.0).abs() < 1e-6 && (r - (200.0 * 0.1 - 0.9)).abs() < 1e-4,
+            "{r} {x}"
+        );
         assert!((saturation_users(0.1, 0.9, 1).unwrap() - 10.0).abs() < 1e-12);
         let open = Workload::poisson(50.0, 0.01).unwrap();
         assert!((open.offered_work().unwrap() - 0.5).abs() < 1e-12);

@@ -37,20 +37,36 @@ impl Regions {
         }
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() {
-                return Err(Error::param("names", format!("{names:?}"), "non-empty names"));
+                return Err(Error::param(
+                    "names",
+                    format!("{names:?}"),
+                    "non-empty names",
+                ));
             }
             if names[..i].contains(name) {
-                return Err(Error::param("names", format!("{names:?}"), format!("distinct names (`{name}` repeats)")));
+                return Err(Error::param(
+                    "names",
+                    format!("{names:?}"),
+                    format!("distinct names (`{name}` repeats)"),
+                ));
             }
         }
         if access.len() != n {
-            return Err(Error::param("access", format!("{} values", access.len()), format!("one per region ({n})")));
+            return Err(Error::param(
+                "access",
+                format!("{} values", access.len()),
+                format!("one per region ({n})"),
+            ));
         }
         for &a in access {
             non_negative("access", a)?;
         }
         if rtt.len() != n || rtt.iter().any(|row| row.as_ref().len() != n) {
-            return Err(Error::param("rtt", format!("{} rows", rtt.len()), format!("a {n} × {n} matrix")));
+            return Err(Error::param(
+                "rtt",
+                format!("{} rows", rtt.len()),
+                format!("a {n} × {n} matrix"),
+            ));
         }
         let mut flat = Vec::with_capacity(n * n);
         for (i, row) in rtt.iter().enumerate() {
@@ -67,7 +83,11 @@ impl Regions {
                 flat.push(v);
             }
         }
-        Ok(Regions { names: names.iter().map(|s| s.to_string()).collect(), access: access.to_vec(), rtt: flat })
+        Ok(Regions {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            access: access.to_vec(),
+            rtt: flat,
+        })
     }
 
     /// One region: what every single-site topology lives in.
@@ -87,8 +107,12 @@ impl Regions {
             [0.180, 0.150, 0.001, 0.090],
             [0.230, 0.225, 0.090, 0.001],
         ];
-        Regions::new(&["seoul", "tokyo", "virginia", "frankfurt"], &[0.010; 4], &rtt)
-            .expect("the preset is a valid symmetric matrix")
+        Regions::new(
+            &["seoul", "tokyo", "virginia", "frankfurt"],
+            &[0.010; 4],
+            &rtt,
+        )
+        .expect("the preset is a valid symmetric matrix")
     }
 
     /// How many regions there are.
@@ -114,7 +138,11 @@ impl Regions {
     /// The index of the region called `name`, or an error that lists the names.
     pub fn index(&self, name: &str) -> Result<usize> {
         self.names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::param("region", format!("`{name}`"), format!("one of {}", self.names.join(", ")))
+            Error::param(
+                "region",
+                format!("`{name}`"),
+                format!("one of {}", self.names.join(", ")),
+            )
         })
     }
 
@@ -137,7 +165,11 @@ impl Regions {
 
     /// Of the regions in `candidates`, the one with the smallest round trip from `from`
     /// (the first in `candidates` on a tie); `None` if there is no candidate.
-    pub fn nearest(&self, from: usize, candidates: impl IntoIterator<Item = usize>) -> Option<usize> {
+    pub fn nearest(
+        &self,
+        from: usize,
+        candidates: impl IntoIterator<Item = usize>,
+    ) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for c in candidates {
             let d = self.rtt(from, c);
@@ -153,7 +185,11 @@ impl Regions {
         if i < self.len() {
             Ok(i)
         } else {
-            Err(Error::param(name, i, format!("a region index below {}", self.len())))
+            Err(Error::param(
+                name,
+                i,
+                format!("a region index below {}", self.len()),
+            ))
         }
     }
 }
@@ -193,27 +229,55 @@ mod tests {
         assert_eq!(w.nearest(frankfurt, [seoul, virginia]), Some(virginia));
         assert_eq!(w.nearest(seoul, []), None);
         let text = w.to_string();
-        assert!(text.contains("180.0") && text.lines().count() == 5, "{text}");
+        assert!(
+            text.contains("180.0") && text.lines().count() == 5,
+            "{text}"
+        );
     }
 
     #[test]
     fn nearest_breaks_ties_by_order() {
-        let r = Regions::new(&["a", "b", "c"], &[0.0; 3], &[[0.0, 0.1, 0.1], [0.1, 0.0, 0.2], [0.1, 0.2, 0.0]]).unwrap();
+        let r = Regions::new(
+            &["a", "b", "c"],
+            &[0.0; 3],
+            &[[0.0, 0.1, 0.1], [0.1, 0.0, 0.2], [0.1, 0.2, 0.0]],
+        )
+        .unwrap();
         assert_eq!(r.nearest(0, [2, 1]), Some(2));
         assert_eq!(r.nearest(0, [1, 2]), Some(1));
     }
 
     #[test]
     fn bad_input_is_a_clear_error() {
-        let e = Regions::new(&["a", "b"], &[0.0, 0.0], &[[0.0, 0.1], [0.2, 0.0]]).unwrap_err().to_string();
+        let e = Regions::new(&["a", "b"], &[0.0, 0.0], &[[0.0, 0.1], [0.2, 0.0]])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("symmetric"), "{e}");
-        assert!(Regions::new(&["a", "a"], &[0.0, 0.0], &[[0.0; 2]; 2]).unwrap_err().to_string().contains("distinct"));
-        assert!(Regions::new(&["a"], &[0.0, 0.0], &[[0.0]]).unwrap_err().to_string().contains("one per region"));
-        assert!(Regions::new(&["a", "b"], &[0.0; 2], &[[0.0]]).unwrap_err().to_string().contains("2 × 2"));
+        assert!(
+            Regions::new(&["a", "a"], &[0.0, 0.0], &[[0.0; 2]; 2])
+                .unwrap_err()
+                .to_string()
+                .contains("distinct")
+        );
+        assert!(
+            Regions::new(&["a"], &[0.0, 0.0], &[[0.0]])
+                .unwrap_err()
+                .to_string()
+                .contains("one per region")
+        );
+        assert!(
+            Regions::new(&["a", "b"], &[0.0; 2], &[[0.0]])
+                .unwrap_err()
+                .to_string()
+                .contains("2 × 2")
+        );
         assert!(Regions::new(&["a"], &[-1.0], &[[0.0]]).is_err());
         assert!(Regions::new(&["a"], &[0.0], &[[f64::NAN]]).is_err());
         assert!(Regions::new::<[f64; 0]>(&[], &[], &[]).is_err());
         let e = Regions::world().index("mars").unwrap_err().to_string();
-        assert!(e.contains("`mars`") && e.contains("seoul, tokyo, virginia, frankfurt"), "{e}");
+        assert!(
+            e.contains("`mars`") && e.contains("seoul, tokyo, virginia, frankfurt"),
+            "{e}"
+        );
     }
 }

@@ -89,7 +89,13 @@ pub struct Sessions {
 impl Sessions {
     /// Sessions kept as `store` says.
     pub fn new(store: SessionStore) -> Self {
-        Sessions { store, store_up: true, holder: Vec::new(), ever_lost: Vec::new(), stats: SessionStats::default() }
+        Sessions {
+            store,
+            store_up: true,
+            holder: Vec::new(),
+            ever_lost: Vec::new(),
+            stats: SessionStats::default(),
+        }
     }
 
     /// Reserves room for users `0..users`, so that requests never allocate.
@@ -125,17 +131,30 @@ impl Sessions {
                 };
                 self.holder[u] = here;
                 self.count(u, outcome);
-                SessionUse { latency: 0.0, outcome }
+                SessionUse {
+                    latency: 0.0,
+                    outcome,
+                }
             }
             SessionStore::Shared { latency } => {
                 if !self.store_up {
                     self.stats.unavailable += 1;
-                    return SessionUse { latency: 0.0, outcome: SessionOutcome::Unavailable };
+                    return SessionUse {
+                        latency: 0.0,
+                        outcome: SessionOutcome::Unavailable,
+                    };
                 }
-                let outcome = if self.holder[u] == SHARED { SessionOutcome::Found } else { SessionOutcome::New };
+                let outcome = if self.holder[u] == SHARED {
+                    SessionOutcome::Found
+                } else {
+                    SessionOutcome::New
+                };
                 self.holder[u] = SHARED;
                 self.count(u, outcome);
-                SessionUse { latency: latency.sample(rng), outcome }
+                SessionUse {
+                    latency: latency.sample(rng),
+                    outcome,
+                }
             }
         }
     }
@@ -211,21 +230,33 @@ mod tests {
         assert_eq!(s.sessions_on(2), 2);
         assert_eq!(s.server_crashed(2), 2);
         assert_eq!(s.on_request(1, 3, &mut rng).outcome, SessionOutcome::Lost);
-        assert_eq!(s.on_request(0, 2, &mut rng).outcome, SessionOutcome::Lost, "even on the recovered server");
+        assert_eq!(
+            s.on_request(0, 2, &mut rng).outcome,
+            SessionOutcome::Lost,
+            "even on the recovered server"
+        );
         let st = s.stats();
-        assert_eq!((st.created, st.found, st.lost, st.users_lost, st.destroyed), (3, 1, 3, 2, 2));
+        assert_eq!(
+            (st.created, st.found, st.lost, st.users_lost, st.destroyed),
+            (3, 1, 3, 2, 2)
+        );
     }
 
     #[test]
     fn a_shared_store_survives_crashes_and_costs_latency() {
-        let mut s = Sessions::new(SessionStore::Shared { latency: Dist::constant(0.002).unwrap() });
+        let mut s = Sessions::new(SessionStore::Shared {
+            latency: Dist::constant(0.002).unwrap(),
+        });
         let mut rng = SimRng::new(1);
         let first = s.on_request(7, 0, &mut rng);
         assert_eq!((first.outcome, first.latency), (SessionOutcome::New, 0.002));
         assert_eq!(s.server_crashed(0), 0);
         assert_eq!(s.on_request(7, 3, &mut rng).outcome, SessionOutcome::Found);
         s.set_store_up(false);
-        assert_eq!(s.on_request(7, 3, &mut rng).outcome, SessionOutcome::Unavailable);
+        assert_eq!(
+            s.on_request(7, 3, &mut rng).outcome,
+            SessionOutcome::Unavailable
+        );
         s.set_store_up(true);
         assert_eq!(s.on_request(7, 1, &mut rng).outcome, SessionOutcome::Found);
         assert_eq!((s.stats().users_lost, s.stats().unavailable), (0, 1));

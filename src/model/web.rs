@@ -32,12 +32,18 @@ pub struct ServerSpec {
 impl ServerSpec {
     /// A server with `workers` ≥ 1 workers at `speed` > 0.
     pub fn new(workers: usize, speed: f64) -> Result<Self> {
-        Ok(ServerSpec { workers: at_least_one("workers", workers)?, speed: positive("speed", speed)? })
+        Ok(ServerSpec {
+            workers: at_least_one("workers", workers)?,
+            speed: positive("speed", speed)?,
+        })
     }
 
     /// One worker at speed 1: the M/M/1 server of queueing theory.
     pub fn unit() -> Self {
-        ServerSpec { workers: 1, speed: 1.0 }
+        ServerSpec {
+            workers: 1,
+            speed: 1.0,
+        }
     }
 
     /// Work it can do per second, in cost units: workers × speed.
@@ -99,9 +105,15 @@ impl<J> WebTier<J> {
     /// One server per spec, all up at time 0.
     pub fn new(specs: &[ServerSpec]) -> Result<Self> {
         if specs.is_empty() {
-            return Err(Error::InvalidConfig("a web tier needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a web tier needs at least one server".into(),
+            ));
         }
-        let mut tier = WebTier { servers: Vec::with_capacity(specs.len()), queue_limit: None, timeout: None };
+        let mut tier = WebTier {
+            servers: Vec::with_capacity(specs.len()),
+            queue_limit: None,
+            timeout: None,
+        };
         for &spec in specs {
             tier.push(0.0, spec, ServerState::Up)?;
         }
@@ -164,7 +176,9 @@ impl<J> WebTier<J> {
     /// Whether server `id` is up and accepting requests.
     #[inline]
     pub fn is_up(&self, id: usize) -> bool {
-        self.servers.get(id).is_some_and(|s| s.state == ServerState::Up)
+        self.servers
+            .get(id)
+            .is_some_and(|s| s.state == ServerState::Up)
     }
 
     /// Servers up now.
@@ -225,7 +239,9 @@ impl<J> WebTier<J> {
     #[inline]
     pub fn arrive(&mut self, now: f64, id: usize, job: J, cost: f64, extra: f64) -> Admission<J> {
         match self.servers.get_mut(id) {
-            Some(s) if s.state == ServerState::Up => s.station.arrive(now, job, cost / s.spec.speed + extra),
+            Some(s) if s.state == ServerState::Up => {
+                s.station.arrive(now, job, cost / s.spec.speed + extra)
+            }
             _ => Admission::Rejected(job),
         }
     }
@@ -247,7 +263,12 @@ impl<J> WebTier<J> {
     /// Starts the next waiting request at server `id`, if a worker is free (see
     /// [`Station::start_next`]).
     #[inline]
-    pub fn start_next(&mut self, now: f64, id: usize, on_timeout: impl FnMut(J, f64)) -> Option<Start<J>> {
+    pub fn start_next(
+        &mut self,
+        now: f64,
+        id: usize,
+        on_timeout: impl FnMut(J, f64),
+    ) -> Option<Start<J>> {
         let s = self.servers.get_mut(id)?;
         let next = s.station.start_next(now, on_timeout);
         s.remove_if_drained(now);
@@ -296,12 +317,17 @@ impl<J> WebTier<J> {
         self.servers
             .iter()
             .map(|s| s.station.stats(now))
-            .fold((0.0, 0.0), |(b, c), st| (b + st.busy_time, c + st.capacity_time))
+            .fold((0.0, 0.0), |(b, c), st| {
+                (b + st.busy_time, c + st.capacity_time)
+            })
     }
 
     /// Machine-seconds paid for from launch (0 for the first fleet) to removal or `now`.
     pub fn server_seconds(&self, now: f64) -> f64 {
-        self.servers.iter().map(|s| s.removed_at.unwrap_or(now).min(now) - s.launched_at.min(now)).sum()
+        self.servers
+            .iter()
+            .map(|s| s.removed_at.unwrap_or(now).min(now) - s.launched_at.min(now))
+            .sum()
     }
 
     fn push(&mut self, now: f64, spec: ServerSpec, state: ServerState) -> Result<usize> {
@@ -317,13 +343,21 @@ impl<J> WebTier<J> {
             // A booting machine offers no capacity: its station is down until ready.
             station.crash(now);
         }
-        self.servers.push(Server { spec: ServerSpec::new(spec.workers, spec.speed)?, station, state, launched_at: now, removed_at: None });
+        self.servers.push(Server {
+            spec: ServerSpec::new(spec.workers, spec.speed)?,
+            station,
+            state,
+            launched_at: now,
+            removed_at: None,
+        });
         Ok(self.servers.len() - 1)
     }
 
     fn server_mut(&mut self, id: usize) -> Result<&mut Server<J>> {
         let n = self.servers.len();
-        self.servers.get_mut(id).ok_or_else(|| Error::param("server", id, format!("below {n} (the servers of the tier)")))
+        self.servers.get_mut(id).ok_or_else(|| {
+            Error::param("server", id, format!("below {n} (the servers of the tier)"))
+        })
     }
 
     fn count(&self, f: impl Fn(ServerState) -> bool) -> usize {
@@ -373,7 +407,12 @@ impl Autoscaler {
     /// Keeps the p99 response time under `target` seconds, evaluated every `interval`
     /// seconds; same defaults as [`utilisation`](Self::utilisation).
     pub fn p99(target: f64, interval: f64) -> Result<Self> {
-        Self::with_signal(ScalingSignal::P99 { target: positive("target", target)? }, interval)
+        Self::with_signal(
+            ScalingSignal::P99 {
+                target: positive("target", target)?,
+            },
+            interval,
+        )
     }
 
     fn with_signal(signal: ScalingSignal, interval: f64) -> Result<Self> {
@@ -441,7 +480,9 @@ impl Autoscaler {
             return current;
         }
         let want = match self.signal {
-            ScalingSignal::Utilisation { target } => (up as f64 * observed / target).ceil().max(0.0) as usize,
+            ScalingSignal::Utilisation { target } => {
+                (up as f64 * observed / target).ceil().max(0.0) as usize
+            }
             ScalingSignal::P99 { target } => {
                 if observed > target {
                     provisioned + (provisioned as f64 * 0.2).ceil().max(1.0) as usize
@@ -455,7 +496,8 @@ impl Autoscaler {
         .clamp(self.min, self.max);
         let decided = if want > provisioned {
             want
-        } else if want < provisioned && provisioned == up && now - self.last_change >= self.cooldown {
+        } else if want < provisioned && provisioned == up && now - self.last_change >= self.cooldown
+        {
             provisioned - 1
         } else {
             provisioned
@@ -481,13 +523,17 @@ mod tests {
 
     #[test]
     fn speed_scales_the_cost_but_not_the_extra() {
-        let mut t: WebTier<u32> = WebTier::new(&[ServerSpec::new(1, 2.0).unwrap(), ServerSpec::unit()]).unwrap();
+        let mut t: WebTier<u32> =
+            WebTier::new(&[ServerSpec::new(1, 2.0).unwrap(), ServerSpec::unit()]).unwrap();
         let a = started(t.arrive(0.0, 0, 1, 1.0, 0.25));
         assert!((a.done_at - 0.75).abs() < 1e-12);
         let b = started(t.arrive(0.0, 1, 2, 1.0, 0.0));
         assert_eq!(b.done_at, 1.0);
         assert!(matches!(t.arrive(0.1, 0, 3, 1.0, 0.0), Admission::Queued));
-        assert!(matches!(t.arrive(0.1, 5, 4, 1.0, 0.0), Admission::Rejected(4)));
+        assert!(matches!(
+            t.arrive(0.1, 5, 4, 1.0, 0.0),
+            Admission::Rejected(4)
+        ));
         assert_eq!(t.in_system(0), 2);
         assert!((ServerSpec::new(4, 1.5).unwrap().capacity() - 6.0).abs() < 1e-12);
     }
@@ -499,7 +545,10 @@ mod tests {
         t.arrive(0.1, 0, 2, 1.0, 0.0);
         assert_eq!(t.crash(0.5, 0).unwrap(), vec![2]);
         assert!(!t.finish(1.0, 0, a.epoch));
-        assert!(matches!(t.arrive(1.0, 0, 3, 1.0, 0.0), Admission::Rejected(3)));
+        assert!(matches!(
+            t.arrive(1.0, 0, 3, 1.0, 0.0),
+            Admission::Rejected(3)
+        ));
         t.recover(2.0, 0).unwrap();
         assert!(t.is_up(0));
         assert!(t.crash(0.0, 9).is_err());
@@ -510,29 +559,48 @@ mod tests {
         let mut t: WebTier<u32> = WebTier::uniform(1, ServerSpec::unit()).unwrap();
         let id = t.launch(100.0, ServerSpec::unit()).unwrap();
         assert_eq!((t.booting(), t.up(), t.provisioned()), (1, 1, 2));
-        assert!(matches!(t.arrive(110.0, id, 7, 1.0, 0.0), Admission::Rejected(7)), "booting servers serve nothing");
+        assert!(
+            matches!(t.arrive(110.0, id, 7, 1.0, 0.0), Admission::Rejected(7)),
+            "booting servers serve nothing"
+        );
         assert!(t.ready(160.0, id));
         assert!(!t.ready(160.0, id));
         let s = started(t.arrive(200.0, id, 8, 10.0, 0.0));
         t.retire(205.0, id).unwrap();
         assert_eq!(t.state(id), Some(ServerState::Draining));
-        assert!(matches!(t.arrive(206.0, id, 9, 1.0, 0.0), Admission::Rejected(9)));
+        assert!(matches!(
+            t.arrive(206.0, id, 9, 1.0, 0.0),
+            Admission::Rejected(9)
+        ));
         assert!(t.finish(210.0, id, s.epoch));
         assert_eq!(t.state(id), Some(ServerState::Removed));
         // Server 0: 0..300 = 300 s; server 1: 100..210 = 110 s.
         assert!((t.server_seconds(300.0) - 410.0).abs() < 1e-9);
         // The new server's utilisation counts from when it was ready: 10 busy of 50.
         let st = t.stats(id, 210.0).unwrap();
-        assert!((st.busy_time - 10.0).abs() < 1e-9 && (st.capacity_time - 50.0).abs() < 1e-9, "{st:?}");
+        assert!(
+            (st.busy_time - 10.0).abs() < 1e-9 && (st.capacity_time - 50.0).abs() < 1e-9,
+            "{st:?}"
+        );
         t.retire(300.0, 0).unwrap();
         assert_eq!(t.provisioned(), 0);
-        assert!(WebTier::<u32>::new(&[]).unwrap_err().to_string().contains("at least one server"));
+        assert!(
+            WebTier::<u32>::new(&[])
+                .unwrap_err()
+                .to_string()
+                .contains("at least one server")
+        );
         assert!(ServerSpec::new(0, 1.0).is_err() && ServerSpec::new(1, 0.0).is_err());
     }
 
     #[test]
     fn target_tracking_scales_out_at_once_and_in_slowly() {
-        let mut a = Autoscaler::utilisation(0.5, 60.0).unwrap().bounds(2, 10).unwrap().cooldown(300.0).unwrap();
+        let mut a = Autoscaler::utilisation(0.5, 60.0)
+            .unwrap()
+            .bounds(2, 10)
+            .unwrap()
+            .cooldown(300.0)
+            .unwrap();
         // 4 servers at 90 %: 4 × 0.9 / 0.5 = 7.2 → 8.
         assert_eq!(a.desired(0.0, 4, 4, 0.9), 8);
         // Servers booting: never scale in.
@@ -551,7 +619,12 @@ mod tests {
         assert_eq!(p.desired(30.0, 12, 12, 0.15), 12);
         assert_eq!(p.desired(60.0, 12, 12, 0.05), 11);
         assert!(Autoscaler::utilisation(1.0, 60.0).is_err());
-        assert!(Autoscaler::utilisation(0.5, 60.0).unwrap().bounds(3, 2).is_err());
+        assert!(
+            Autoscaler::utilisation(0.5, 60.0)
+                .unwrap()
+                .bounds(3, 2)
+                .is_err()
+        );
         assert!(Autoscaler::p99(0.0, 60.0).is_err());
     }
 }

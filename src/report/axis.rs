@@ -64,7 +64,10 @@ impl AxisSpec {
                 ticks: names
                     .iter()
                     .enumerate()
-                    .map(|(i, name)| Tick { at: i as f64, label: name.clone() })
+                    .map(|(i, name)| Tick {
+                        at: i as f64,
+                        label: name.clone(),
+                    })
                     .collect(),
             },
         }
@@ -120,7 +123,12 @@ fn linear(lo: f64, hi: f64, pad: bool, wanted: usize) -> Axis {
             hi += room;
         }
     }
-    Axis { scale: Scale::Linear, lo, hi, ticks: linear_ticks(lo, hi, wanted, |v| v) }
+    Axis {
+        scale: Scale::Linear,
+        lo,
+        hi,
+        ticks: linear_ticks(lo, hi, wanted, |v| v),
+    }
 }
 
 /// Ticks at round multiples of a 1, 2, 2.5 or 5 × 10ⁿ step inside `[lo, hi]`;
@@ -131,7 +139,13 @@ fn linear_ticks(lo: f64, hi: f64, wanted: usize, place: impl Fn(f64) -> f64) -> 
     let last = (hi / step.value() + 1e-9).floor() as i64;
     let values: Vec<f64> = (first..=last).map(|k| k as f64 * step.value()).collect();
     let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    values.into_iter().map(|v| Tick { at: place(v), label: step.label(v, largest) }).collect()
+    values
+        .into_iter()
+        .map(|v| Tick {
+            at: place(v),
+            label: step.label(v, largest),
+        })
+        .collect()
 }
 
 /// A round step: `mantissa` × 10^`exponent`, with mantissa 1, 2, 2.5 or 5.
@@ -146,9 +160,15 @@ impl NiceStep {
         let raw = span / wanted as f64;
         let exponent = raw.log10().floor() as i32;
         let normalised = raw / 10f64.powi(exponent);
-        match [1.0, 2.0, 2.5, 5.0].into_iter().find(|m| normalised <= m * (1.0 + 1e-9)) {
+        match [1.0, 2.0, 2.5, 5.0]
+            .into_iter()
+            .find(|m| normalised <= m * (1.0 + 1e-9))
+        {
             Some(mantissa) => NiceStep { mantissa, exponent },
-            None => NiceStep { mantissa: 1.0, exponent: exponent + 1 },
+            None => NiceStep {
+                mantissa: 1.0,
+                exponent: exponent + 1,
+            },
         }
     }
 
@@ -194,7 +214,10 @@ pub(crate) fn compact(value: f64) -> String {
     if suffix.is_empty() {
         format_number(value)
     } else {
-        format!("{}{suffix}", format_number(value / 10f64.powi(unit_exponent)))
+        format!(
+            "{}{suffix}",
+            format_number(value / 10f64.powi(unit_exponent))
+        )
     }
 }
 
@@ -225,7 +248,10 @@ fn log(lo: f64, hi: f64, wanted: usize) -> Axis {
             let value = m * 10f64.powi(decade);
             let at = value.log10();
             if at >= a - 1e-9 && at <= b + 1e-9 {
-                ticks.push(Tick { at, label: compact(value) });
+                ticks.push(Tick {
+                    at,
+                    label: compact(value),
+                });
             }
         }
     }
@@ -233,15 +259,26 @@ fn log(lo: f64, hi: f64, wanted: usize) -> Axis {
         // Less than a decade: round linear steps, placed on the log scale.
         ticks = linear_ticks(10f64.powf(a), 10f64.powf(b), wanted.min(5), f64::log10);
     }
-    Axis { scale: Scale::Log, lo: a, hi: b, ticks }
+    Axis {
+        scale: Scale::Log,
+        lo: a,
+        hi: b,
+        ticks,
+    }
 }
 
 fn nines(lo: f64, hi: f64) -> Axis {
     let (a, b) = (nines_of(lo), nines_of(hi));
     let room = ((b - a) * 0.03).max(0.02);
     let (a, b) = ((a - room).max(0.0), b + room);
-    let mut ticks = vec![Tick { at: 0.0, label: "0%".to_string() }];
-    ticks.push(Tick { at: nines_of(50.0), label: "50%".to_string() });
+    let mut ticks = vec![Tick {
+        at: 0.0,
+        label: "0%".to_string(),
+    }];
+    ticks.push(Tick {
+        at: nines_of(50.0),
+        label: "50%".to_string(),
+    });
     for n in 1..=9usize {
         // n nines: 90%, 99%, 99.9%, 99.99%, ...
         let label = match n {
@@ -249,10 +286,18 @@ fn nines(lo: f64, hi: f64) -> Axis {
             2 => "99%".to_string(),
             _ => format!("99.{}%", "9".repeat(n - 2)),
         };
-        ticks.push(Tick { at: n as f64, label });
+        ticks.push(Tick {
+            at: n as f64,
+            label,
+        });
     }
     ticks.retain(|t| t.at >= a - 1e-9 && t.at <= b + 1e-9);
-    Axis { scale: Scale::Nines, lo: a, hi: b, ticks }
+    Axis {
+        scale: Scale::Nines,
+        lo: a,
+        hi: b,
+        ticks,
+    }
 }
 
 #[cfg(test)]
@@ -265,37 +310,89 @@ mod tests {
 
     #[test]
     fn linear_ticks_are_round_and_exact() {
-        let axis = AxisSpec::Linear { lo: 0.0, hi: 1.0, pad: false }.build(10);
+        let axis = AxisSpec::Linear {
+            lo: 0.0,
+            hi: 1.0,
+            pad: false,
+        }
+        .build(10);
         assert_eq!(
             labels(&axis),
-            ["0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"]
+            [
+                "0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"
+            ]
         );
-        let axis = AxisSpec::Linear { lo: 0.0, hi: 1.0, pad: false }.build(4);
+        let axis = AxisSpec::Linear {
+            lo: 0.0,
+            hi: 1.0,
+            pad: false,
+        }
+        .build(4);
         assert_eq!(labels(&axis), ["0", "0.25", "0.5", "0.75", "1"]);
-        let axis = AxisSpec::Linear { lo: 0.0, hi: 95_000.0, pad: false }.build(5);
+        let axis = AxisSpec::Linear {
+            lo: 0.0,
+            hi: 95_000.0,
+            pad: false,
+        }
+        .build(5);
         assert_eq!(labels(&axis), ["0", "20k", "40k", "60k", "80k"]);
-        let axis = AxisSpec::Linear { lo: -3.0, hi: 7.0, pad: false }.build(5);
+        let axis = AxisSpec::Linear {
+            lo: -3.0,
+            hi: 7.0,
+            pad: false,
+        }
+        .build(5);
         assert_eq!(labels(&axis), ["-2", "0", "2", "4", "6"]);
-        let axis = AxisSpec::Linear { lo: 1000.0, hi: 9000.0, pad: false }.build(4);
+        let axis = AxisSpec::Linear {
+            lo: 1000.0,
+            hi: 9000.0,
+            pad: false,
+        }
+        .build(4);
         assert_eq!(labels(&axis), ["2,000", "4,000", "6,000", "8,000"]);
     }
 
     #[test]
     fn padding_leaves_zero_on_the_axis() {
-        let axis = AxisSpec::Linear { lo: 0.0, hi: 10.0, pad: true }.build(5);
+        let axis = AxisSpec::Linear {
+            lo: 0.0,
+            hi: 10.0,
+            pad: true,
+        }
+        .build(5);
         assert_eq!(axis.lo, 0.0);
         assert!((axis.hi - 10.5).abs() < 1e-12);
-        let flat = AxisSpec::Linear { lo: 3.0, hi: 3.0, pad: false }.build(5);
+        let flat = AxisSpec::Linear {
+            lo: 3.0,
+            hi: 3.0,
+            pad: false,
+        }
+        .build(5);
         assert!(flat.lo < 3.0 && flat.hi > 3.0);
     }
 
     #[test]
     fn log_ticks_are_powers_of_ten_or_round_multiples() {
-        let axis = AxisSpec::Log { lo: 1.0, hi: 100_000.0 }.build(6);
+        let axis = AxisSpec::Log {
+            lo: 1.0,
+            hi: 100_000.0,
+        }
+        .build(6);
         assert_eq!(labels(&axis), ["1", "10", "100", "1,000", "10k", "100k"]);
-        let axis = AxisSpec::Log { lo: 0.001, hi: 0.05 }.build(6);
-        assert_eq!(labels(&axis), ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05"]);
-        let short = AxisSpec::Log { lo: 200.0, hi: 400.0 }.build(6);
+        let axis = AxisSpec::Log {
+            lo: 0.001,
+            hi: 0.05,
+        }
+        .build(6);
+        assert_eq!(
+            labels(&axis),
+            ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05"]
+        );
+        let short = AxisSpec::Log {
+            lo: 200.0,
+            hi: 400.0,
+        }
+        .build(6);
         assert!(short.ticks.len() >= 2, "{:?}", short.ticks);
         assert!((short.map(100.0) - 2.0).abs() < 1e-12);
     }
@@ -305,7 +402,11 @@ mod tests {
         let axis = AxisSpec::Nines { lo: 0.0, hi: 99.95 }.build(6);
         assert_eq!(labels(&axis), ["0%", "50%", "90%", "99%", "99.9%"]);
         assert!((axis.map(99.0) - 2.0).abs() < 1e-12);
-        let deep = AxisSpec::Nines { lo: 0.0, hi: 99.9999 }.build(6);
+        let deep = AxisSpec::Nines {
+            lo: 0.0,
+            hi: 99.9999,
+        }
+        .build(6);
         assert_eq!(labels(&deep).last(), Some(&"99.9999%"));
     }
 

@@ -27,7 +27,12 @@ pub(crate) enum Marker {
 impl Marker {
     /// The marker of the `index`-th series.
     pub fn nth(index: usize) -> Marker {
-        [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond][index % 4]
+        [
+            Marker::Circle,
+            Marker::Square,
+            Marker::Triangle,
+            Marker::Diamond,
+        ][index % 4]
     }
 }
 
@@ -44,7 +49,9 @@ pub(crate) fn paint(
 ) -> Result<Figure> {
     let mut svg = String::new();
     {
-        let canvas = Canvas { area: SVGBackend::with_string(&mut svg, size).into_drawing_area() };
+        let canvas = Canvas {
+            area: SVGBackend::with_string(&mut svg, size).into_drawing_area(),
+        };
         draw(&canvas)?;
         canvas.area.present().map_err(drawing_failed)?;
     }
@@ -86,15 +93,26 @@ impl Canvas<'_> {
         (h, v): Anchor,
         turn: FontTransform,
     ) -> Result<()> {
-        let style = font(kind.px, kind.bold).transform(turn).color(&kind.color).pos(Pos::new(h, v));
-        self.area.draw_text(text, &style, px(at)).map_err(drawing_failed)
+        let style = font(kind.px, kind.bold)
+            .transform(turn)
+            .color(&kind.color)
+            .pos(Pos::new(h, v));
+        self.area
+            .draw_text(text, &style, px(at))
+            .map_err(drawing_failed)
     }
 
     /// A line through `points`.
     pub fn polyline(&self, points: &[(f64, f64)], color: RGBColor, width: u32) -> Result<()> {
         let points: Vec<(i32, i32)> = points.iter().copied().map(px).collect();
-        let style = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: width };
-        self.area.draw(&PathElement::new(points, style)).map_err(drawing_failed)
+        let style = ShapeStyle {
+            color: color.to_rgba(),
+            filled: false,
+            stroke_width: width,
+        };
+        self.area
+            .draw(&PathElement::new(points, style))
+            .map_err(drawing_failed)
     }
 
     /// A vertical dashed line at `x` from `y0` down to `y1`.
@@ -117,7 +135,9 @@ impl Canvas<'_> {
         opacity: f64,
     ) -> Result<()> {
         let style = color.mix(opacity).filled();
-        self.area.draw(&Rectangle::new([px(from), px(to)], style)).map_err(drawing_failed)
+        self.area
+            .draw(&Rectangle::new([px(from), px(to)], style))
+            .map_err(drawing_failed)
     }
 
     /// A filled point marker centred on `at`.
@@ -126,20 +146,30 @@ impl Canvas<'_> {
         let (x, y) = at;
         let style = color.filled();
         let drawn = match marker {
-            Marker::Circle => self.area.draw(&Circle::new(px(at), r.round() as i32, style)),
+            Marker::Circle => self
+                .area
+                .draw(&Circle::new(px(at), r.round() as i32, style)),
             Marker::Square => {
                 let s = r * 0.9;
-                self.area.draw(&Rectangle::new([px((x - s, y - s)), px((x + s, y + s))], style))
+                self.area.draw(&Rectangle::new(
+                    [px((x - s, y - s)), px((x + s, y + s))],
+                    style,
+                ))
             }
             Marker::Triangle => {
-                let points =
-                    [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)];
-                self.area.draw(&Polygon::new(points.map(px).to_vec(), style))
+                let points = [
+                    (x, y - r * 1.2),
+                    (x + r * 1.1, y + r * 0.8),
+                    (x - r * 1.1, y + r * 0.8),
+                ];
+                self.area
+                    .draw(&Polygon::new(points.map(px).to_vec(), style))
             }
             Marker::Diamond => {
                 let s = r * 1.25;
                 let points = [(x, y - s), (x + s, y), (x, y + s), (x - s, y)];
-                self.area.draw(&Polygon::new(points.map(px).to_vec(), style))
+                self.area
+                    .draw(&Polygon::new(points.map(px).to_vec(), style))
             }
         };
         drawn.map_err(drawing_failed)

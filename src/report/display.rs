@@ -17,7 +17,10 @@ use std::io::Write;
 pub fn emit(mime: &str, content: &str) {
     let mut out = std::io::stdout().lock();
     // A closed stdout is not worth a panic in a notebook.
-    let _ = write!(out, "EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT\n");
+    let _ = write!(
+        out,
+        "EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT\n"
+    );
     let _ = out.flush();
 }
 
@@ -39,7 +42,6 @@ impl<T: Rich + ?Sized> ShowRich for T {
         self.show();
     }
 }
-
 
 /// The fallback of the runner's rewrite: `Debug` as `text/plain`, as evcxr does.
 pub trait ShowDebug {

@@ -83,7 +83,13 @@ impl Rich for Figure {
 
 impl fmt::Debug for Figure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Figure({}×{} SVG, {} bytes)", self.width, self.height, self.svg.len())
+        write!(
+            f,
+            "Figure({}×{} SVG, {} bytes)",
+            self.width,
+            self.height,
+            self.svg.len()
+        )
     }
 }
 
@@ -107,11 +113,17 @@ mod tests {
         assert!(svg.contains("font-family=\"&#39;Noto Sans KR&#39;, "));
         assert!(svg.contains("rx=\"10\""));
         assert!(svg.ends_with("<line x1=\"0\"/>\n</svg>\n"));
-        assert_eq!(format!("{figure:?}"), format!("Figure(300×200 SVG, {} bytes)", svg.len()));
+        assert_eq!(
+            format!("{figure:?}"),
+            format!("Figure(300×200 SVG, {} bytes)", svg.len())
+        );
     }
 
     #[test]
     fn unexpected_svg_is_an_error_not_a_panic() {
-        assert!(matches!(Figure::from_plotters("<html/>", "t", (10, 10)), Err(Error::Report(_))));
+        assert!(matches!(
+            Figure::from_plotters("<html/>", "t", (10, 10)),
+            Err(Error::Report(_))
+        ));
     }
 }

@@ -48,7 +48,11 @@ pub(crate) fn trim_zeros(text: String) -> String {
     } else {
         text
     };
-    if trimmed == "-0" { "0".to_string() } else { trimmed }
+    if trimmed == "-0" {
+        "0".to_string()
+    } else {
+        trimmed
+    }
 }
 
 /// Inserts a comma every three digits of the integer part of a formatted number.

@@ -49,7 +49,11 @@ impl Common {
     pub fn check(&self) -> Result<()> {
         let (width, height) = self.size;
         if !(MIN_WIDTH..=MAX_SIDE).contains(&width) {
-            return Err(Error::param("width", width, format!("{MIN_WIDTH} to {MAX_SIDE} pixels")));
+            return Err(Error::param(
+                "width",
+                width,
+                format!("{MIN_WIDTH} to {MAX_SIDE} pixels"),
+            ));
         }
         if !(MIN_HEIGHT..=MAX_SIDE).contains(&height) {
             return Err(Error::param(
@@ -157,7 +161,10 @@ pub(crate) fn draw_frame(
         _ => XLabels::Flat,
     };
     let x_ticks_height = x_labels.height();
-    let x_title_height = layout.x_label.as_ref().map_or(0.0, |_| 6.0 + AXIS_TITLE.line_height());
+    let x_title_height = layout
+        .x_label
+        .as_ref()
+        .map_or(0.0, |_| 6.0 + AXIS_TITLE.line_height());
     let bottom = height - PAD - TICK_GAP - x_ticks_height - x_title_height;
     if bottom - top < MIN_PLOT {
         return Err(Error::Report(format!(
@@ -169,8 +176,15 @@ pub(crate) fn draw_frame(
 
     // The left: y tick labels and the y axis title.
     let y_axis = layout.y.build(((bottom - top) / 45.0) as usize);
-    let y_labels_width = y_axis.ticks.iter().map(|t| TICK.width(&t.label)).fold(0.0, f64::max);
-    let y_title_width = layout.y_label.as_ref().map_or(0.0, |_| AXIS_TITLE.line_height() + 6.0);
+    let y_labels_width = y_axis
+        .ticks
+        .iter()
+        .map(|t| TICK.width(&t.label))
+        .fold(0.0, f64::max);
+    let y_title_width = layout
+        .y_label
+        .as_ref()
+        .map_or(0.0, |_| AXIS_TITLE.line_height() + 6.0);
     let left = PAD + y_title_width + y_labels_width + TICK_GAP;
 
     // The x ticks: as many as fit without their labels touching.
@@ -195,7 +209,14 @@ pub(crate) fn draw_frame(
         )));
     }
 
-    let frame = Frame { left, top, right, bottom, x: x_axis, y: y_axis };
+    let frame = Frame {
+        left,
+        top,
+        right,
+        bottom,
+        x: x_axis,
+        y: y_axis,
+    };
     draw_axes(canvas, &frame, layout, &x_labels)?;
     Ok(frame)
 }
@@ -242,7 +263,12 @@ fn draw_legend(canvas: &Canvas<'_>, legend: &[LegendEntry], y: f64, width: f64) 
                 canvas.rect((c - s, middle - s), (c + s, middle + s), entry.color, 1.0)?;
             }
         }
-        canvas.text(&entry.name, (x + SWATCH + 6.0, middle), LEGEND, (HPos::Left, VPos::Center))?;
+        canvas.text(
+            &entry.name,
+            (x + SWATCH + 6.0, middle),
+            LEGEND,
+            (HPos::Left, VPos::Center),
+        )?;
         x += entry_width + GAP;
     }
     Ok(row_top + row_height)
@@ -254,7 +280,11 @@ fn draw_legend(canvas: &Canvas<'_>, legend: &[LegendEntry], y: f64, width: f64) 
 /// would touch the one kept after it. Category labels are turned upright instead.
 fn fit_x_ticks(spec: &AxisSpec, length: f64, turned: bool) -> Axis {
     let needed = |a: &str, b: &str| {
-        if turned { TICK.line_height() } else { (TICK.width(a) + TICK.width(b)) / 2.0 + 16.0 }
+        if turned {
+            TICK.line_height()
+        } else {
+            (TICK.width(a) + TICK.width(b)) / 2.0 + 16.0
+        }
     };
     let mut wanted = (length / 90.0) as usize;
     loop {
@@ -303,7 +333,12 @@ fn draw_axes(
         if layout.y_grid {
             canvas.polyline(&[(left, y), (right, y)], GRID, 1)?;
         }
-        canvas.text(&tick.label, (left - TICK_GAP, y), TICK, (HPos::Right, VPos::Center))?;
+        canvas.text(
+            &tick.label,
+            (left - TICK_GAP, y),
+            TICK,
+            (HPos::Right, VPos::Center),
+        )?;
     }
 
     // Upright category labels that are still too close show every n-th.
@@ -335,7 +370,10 @@ fn draw_axes(
     canvas.polyline(&[(left, bottom), (right, bottom)], AXIS, 1)?;
 
     if let Some(label) = &layout.x_label {
-        let at = ((left + right) / 2.0, bottom + TICK_GAP + x_labels.height() + 6.0);
+        let at = (
+            (left + right) / 2.0,
+            bottom + TICK_GAP + x_labels.height() + 6.0,
+        );
         canvas.text(label, at, AXIS_TITLE, (HPos::Center, VPos::Top))?;
     }
     if let Some(label) = &layout.y_label {
@@ -368,15 +406,19 @@ impl XLabels {
     /// Wrapped labels if each fits `width` in at most [`MAX_LABEL_LINES`] lines,
     /// otherwise upright ones.
     fn for_categories(names: &[String], width: f64) -> XLabels {
-        let wrapped: Vec<Vec<String>> =
-            names.iter().map(|n| style::wrap(n, TICK.px, TICK.bold, width)).collect();
+        let wrapped: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| style::wrap(n, TICK.px, TICK.bold, width))
+            .collect();
         let fits = wrapped.iter().all(|lines| {
             lines.len() <= MAX_LABEL_LINES && lines.iter().all(|l| TICK.width(l) <= width)
         });
         if fits {
             XLabels::Wrapped(wrapped)
         } else {
-            XLabels::Upright { height: names.iter().map(|n| TICK.width(n)).fold(0.0, f64::max) }
+            XLabels::Upright {
+                height: names.iter().map(|n| TICK.width(n)).fold(0.0, f64::max),
+            }
         }
     }
 

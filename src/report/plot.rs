@@ -135,15 +135,21 @@ pub(crate) fn check_names<'a>(
     let mut seen: Vec<&str> = Vec::new();
     for name in names {
         if name.trim().is_empty() {
-            return Err(Error::Report(format!("{chart}: a series has an empty name")));
+            return Err(Error::Report(format!(
+                "{chart}: a series has an empty name"
+            )));
         }
         if seen.contains(&name) {
-            return Err(Error::Report(format!("{chart}: two series are named \"{name}\"")));
+            return Err(Error::Report(format!(
+                "{chart}: two series are named \"{name}\""
+            )));
         }
         seen.push(name);
     }
     if seen.is_empty() {
-        return Err(Error::Report(format!("{chart}: no series to draw; add one with {add_one}")));
+        return Err(Error::Report(format!(
+            "{chart}: no series to draw; add one with {add_one}"
+        )));
     }
     Ok(())
 }
@@ -152,7 +158,9 @@ pub(crate) fn check_names<'a>(
 pub(crate) fn check_points(chart: &str, series: &Series, log: LogAxes) -> Result<()> {
     let name = &series.name;
     if series.points.is_empty() {
-        return Err(Error::Report(format!("{chart}: series \"{name}\" has no points")));
+        return Err(Error::Report(format!(
+            "{chart}: series \"{name}\" has no points"
+        )));
     }
     for (i, &(x, y)) in series.points.iter().enumerate() {
         if !x.is_finite() || !y.is_finite() {
@@ -192,11 +200,17 @@ pub(crate) fn zip_points(
 pub(crate) fn extent(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     values
         .into_iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        })
 }
 
 /// The y range of values, reaching down (or up) to zero unless `tight`.
 pub(crate) fn y_extent(values: impl IntoIterator<Item = f64>, tight: bool) -> (f64, f64) {
     let (lo, hi) = extent(values);
-    if tight { (lo, hi) } else { (lo.min(0.0), hi.max(0.0)) }
+    if tight {
+        (lo, hi)
+    } else {
+        (lo.min(0.0), hi.max(0.0))
+    }
 }

@@ -63,17 +63,41 @@ impl TextKind {
 }
 
 /// The figure's title.
-pub(crate) const TITLE: TextKind = TextKind { px: 17.0, bold: true, color: INK };
+pub(crate) const TITLE: TextKind = TextKind {
+    px: 17.0,
+    bold: true,
+    color: INK,
+};
 /// The line under the title.
-pub(crate) const SUBTITLE: TextKind = TextKind { px: 12.5, bold: false, color: MUTED };
+pub(crate) const SUBTITLE: TextKind = TextKind {
+    px: 12.5,
+    bold: false,
+    color: MUTED,
+};
 /// The name of an axis.
-pub(crate) const AXIS_TITLE: TextKind = TextKind { px: 12.5, bold: false, color: INK };
+pub(crate) const AXIS_TITLE: TextKind = TextKind {
+    px: 12.5,
+    bold: false,
+    color: INK,
+};
 /// Tick labels.
-pub(crate) const TICK: TextKind = TextKind { px: 12.0, bold: false, color: MUTED };
+pub(crate) const TICK: TextKind = TextKind {
+    px: 12.0,
+    bold: false,
+    color: MUTED,
+};
 /// Series names in the legend.
-pub(crate) const LEGEND: TextKind = TextKind { px: 12.5, bold: false, color: INK };
+pub(crate) const LEGEND: TextKind = TextKind {
+    px: 12.5,
+    bold: false,
+    color: INK,
+};
 /// Notes inside the plot: window labels, values on bars and cells.
-pub(crate) const NOTE: TextKind = TextKind { px: 11.0, bold: false, color: MUTED };
+pub(crate) const NOTE: TextKind = TextKind {
+    px: 11.0,
+    bold: false,
+    color: MUTED,
+};
 
 /// Line height as a multiple of the font size.
 pub(crate) const LINE_HEIGHT: f64 = 1.3;
@@ -103,7 +127,11 @@ pub(crate) fn font(px: f64, bold: bool) -> FontDesc<'static> {
         }
         (up, down) = (up.next_up(), down.next_down());
     }
-    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    let style = if bold {
+        FontStyle::Bold
+    } else {
+        FontStyle::Normal
+    };
     FontDesc::new(FontFamily::Name(FONT_FAMILY), size, style)
 }
 
@@ -159,7 +187,11 @@ pub(crate) fn wrap(text: &str, px: f64, bold: bool, width: f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
         if !line.is_empty() && text_width(&candidate, px, bold) > width {
             lines.push(std::mem::replace(&mut line, word.to_string()));
         } else {

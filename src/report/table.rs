@@ -44,7 +44,9 @@ impl ToTable for Table {
 impl<T: ToTable> ToTable for [T] {
     fn to_table(&self) -> Table {
         let mut rows = self.iter().map(ToTable::to_table);
-        let Some(first) = rows.next() else { return Table::new(DataFrame::empty()) };
+        let Some(first) = rows.next() else {
+            return Table::new(DataFrame::empty());
+        };
         let mut frame = first.into_frame();
         for row in rows {
             // Rows of one type have the same columns by construction.
@@ -155,7 +157,11 @@ impl Table {
         }
         out.push_str("\n|");
         for column in columns {
-            out.push_str(if is_numeric(column) { " ---: |" } else { " --- |" });
+            out.push_str(if is_numeric(column) {
+                " ---: |"
+            } else {
+                " --- |"
+            });
         }
         out.push('\n');
         for row in 0..self.frame.height() {
@@ -173,7 +179,12 @@ impl Table {
     pub fn to_csv(&self) -> String {
         let cells = self.cells();
         let mut out = String::new();
-        let names: Vec<String> = self.frame.columns().iter().map(|c| csv_field(c.name())).collect();
+        let names: Vec<String> = self
+            .frame
+            .columns()
+            .iter()
+            .map(|c| csv_field(c.name()))
+            .collect();
         out.push_str(&names.join(","));
         out.push('\n');
         for row in 0..self.frame.height() {
@@ -225,7 +236,11 @@ impl Table {
         let shown: Vec<Option<usize>> = match max_rows {
             Some(max) if height > max => {
                 let half = max / 2;
-                (0..half).map(Some).chain([None]).chain((height - half..height).map(Some)).collect()
+                (0..half)
+                    .map(Some)
+                    .chain([None])
+                    .chain((height - half..height).map(Some))
+                    .collect()
             }
             _ => (0..height).map(Some).collect(),
         };
@@ -259,7 +274,13 @@ impl Table {
         self.frame
             .columns()
             .iter()
-            .map(|column| column.as_materialized_series().iter().map(Cell::of).collect())
+            .map(|column| {
+                column
+                    .as_materialized_series()
+                    .iter()
+                    .map(Cell::of)
+                    .collect()
+            })
             .collect()
     }
 }

@@ -17,6 +17,8 @@ pub struct Lesson {
     pub dir: PathBuf,
     /// Its pages: Korean first, then English.
     pub pages: Vec<Page>,
+    /// Its exercises (from `exercises.toml`), in the order listed there.
+    pub exercises: Vec<super::exercises::Exercise>,
 }
 
 impl Lesson {

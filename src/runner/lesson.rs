@@ -131,6 +131,7 @@ pub fn load(dir: &Path) -> anyhow::Result<(Lesson, Meta)> {
             slug,
             dir: dir.to_path_buf(),
             pages,
+            exercises: super::exercises::load(dir)?,
         },
         Meta { order, needs },
     ))

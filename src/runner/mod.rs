@@ -7,8 +7,10 @@
 //! programs in a cargo project; [`compile`] builds them and explains compile errors;
 //! [`execute`] runs them and [`capture`] splits their output per cell; [`cache`] keeps
 //! outputs of lessons that did not change; [`notebook`] writes the notebooks;
-//! [`pipeline`] puts the stages together, [`book`] renders the pages and builds the site
-//! (and serves it), and [`cli`] is the command line.
+//! [`exercises`] reads each lesson's exercises and checks
+//! them with `cargo test`; [`pipeline`] puts the stages together, [`book`] renders the pages and builds the site
+//! (and serves it), [`verify`] runs the notebooks in a real Jupyter; and [`cli`] is the
+//! command line.
 
 pub mod book;
 pub mod cache;
@@ -17,8 +19,10 @@ pub mod cli;
 pub mod compile;
 pub mod document;
 pub mod execute;
+pub mod exercises;
 pub mod failure;
 pub mod files;
+pub mod kernel;
 pub mod lesson;
 pub mod notebook;
 pub mod parity;
@@ -26,4 +30,4 @@ pub mod pipeline;
 pub mod program;
 pub mod progress;
 pub mod project;
-pub mod kernel;
+pub mod verify;

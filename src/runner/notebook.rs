@@ -46,6 +46,8 @@ pub struct Paths {
     pub library: String,
     /// The lesson page, relative to the repository (`lessons/06-cache/ko.md`).
     pub source: String,
+    /// The repository's root relative to the notebook's directory (`../..`).
+    pub root: String,
 }
 
 /// The notebook of `lesson` in `lang`, as the bytes to write (UTF-8 JSON).
@@ -69,6 +71,10 @@ pub fn render(lesson: &Lesson, lang: Lang, paths: &Paths) -> String {
                 code_cell(&id, &cell.code, Some(count), outputs(cell, count))
             }
         });
+    }
+    if !lesson.exercises.is_empty() {
+        let id = cell_id(lesson, cells.len());
+        cells.push(markdown_cell(&id, &exercises(lesson, lang, &paths.root)));
     }
     let notebook = json!({
         "cells": cells,
@@ -99,6 +105,38 @@ pub fn render(lesson: &Lesson, lang: Lang, paths: &Paths) -> String {
     let blank = to_nbformat_json(&sorted(notebook));
     let hash = sha256_hex(blank.as_bytes());
     blank.replacen(BLANK_HASH, &format!("\"sha256\": \"{hash}\""), 1)
+}
+
+/// The last markdown cell: the lesson's exercises, linked, with the command that checks
+/// them and each hint folded away.
+fn exercises(lesson: &Lesson, lang: Lang, root: &str) -> String {
+    let mut text = match lang {
+        Lang::Ko => format!(
+            "## 연습 문제\n\n파일의 `todo!()`를 채운 뒤 저장소 루트에서 `cargo run -- exercises {:02}`를 \
+             실행하세요. 테스트(`cargo test`)가 통과·실패·시작 전을 알려 줍니다.\n\n",
+            lesson.number
+        ),
+        Lang::En => format!(
+            "## Exercises\n\nReplace the `todo!()` in each file, then run `cargo run -- exercises {:02}` \
+             at the repository's root: the tests (`cargo test`) say which pass, fail or are not started.\n\n",
+            lesson.number
+        ),
+    };
+    let hint = match lang {
+        Lang::Ko => "힌트",
+        Lang::En => "Hint",
+    };
+    for (i, exercise) in lesson.exercises.iter().enumerate() {
+        let file = format!("lessons/{}/exercises/{}.rs", exercise.lesson, exercise.name);
+        text.push_str(&format!(
+            "{}. <a id=\"{}\"></a>**{}** — [`{file}`]({root}/{file})\n   <details><summary>{hint}</summary>\n\n   {}\n\n   </details>\n",
+            i + 1,
+            exercise.anchor(),
+            exercise.title.get(lang),
+            exercise.hint.get(lang).trim().replace('\n', "\n   "),
+        ));
+    }
+    text
 }
 
 /// The first markdown cell: the kernel, and how to install it.

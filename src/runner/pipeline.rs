@@ -5,10 +5,11 @@
 //! A lesson that fails (parse, parity, compile or run) is reported and the others go on.
 
 use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use rayon::prelude::*;
 
 use super::cache::{self, Cache};
@@ -63,6 +64,30 @@ impl Config {
 
     fn state(&self) -> PathBuf {
         self.root.join("target").join("scale-lab")
+    }
+
+    /// Takes the repository's build lock (`target/scale-lab/build.lock`), waiting while
+    /// another `scale-lab build` holds it: two builds at once would write the same
+    /// generated project, notebooks and book. `waiting` is called once if it must wait.
+    /// The lock is released when the returned file is dropped.
+    pub fn lock(&self, waiting: impl FnOnce()) -> anyhow::Result<fs::File> {
+        let state = self.state();
+        fs::create_dir_all(&state).with_context(|| format!("cannot create {}", shown(&state)))?;
+        let path = state.join("build.lock");
+        let file =
+            fs::File::create(&path).with_context(|| format!("cannot create {}", shown(&path)))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                waiting();
+                file.lock()
+                    .with_context(|| format!("cannot lock {}", shown(&path)))?;
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", shown(&path)));
+            }
+        }
+        Ok(file)
     }
 
     /// Where the notebook of lesson `id` in `lang` goes.
@@ -144,7 +169,10 @@ pub fn load(config: &Config) -> anyhow::Result<Loaded> {
             Err(e) => problem(Stage::Parse, None, format!("{e:#}")),
             Ok((lesson, meta)) => match parity::check(&lesson) {
                 Err(e) => problem(Stage::Parity, Some(e.cell), e.message),
-                Ok(()) => good.push((lesson, meta, chosen)),
+                Ok(()) => match evcxr_problem(&lesson) {
+                    Some((cell, message)) => problem(Stage::Parse, Some(cell), message),
+                    None => good.push((lesson, meta, chosen)),
+                },
             },
         }
     }
@@ -188,8 +216,30 @@ pub fn load(config: &Config) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
+/// The first cell (number, message) that would fail in evcxr although it runs natively
+/// (see [`program::check_evcxr`]); the pages have the same code, so the first page tells.
+fn evcxr_problem(lesson: &Lesson) -> Option<(usize, String)> {
+    let page = lesson.pages.first()?;
+    page.cells().find_map(|cell| {
+        program::check_evcxr(cell).err().map(|e| {
+            (
+                cell.number,
+                format!(
+                    "{}:{} (cell {}, line {}): {}",
+                    shown(&page.source),
+                    cell.line + e.line - 1,
+                    cell.number,
+                    e.line,
+                    e.message
+                ),
+            )
+        })
+    })
+}
+
 /// Whether `wanted` (`06`, `6` or `06-cache`) names lesson `number` / `id`.
-fn selects(wanted: &str, number: u32, id: &str) -> bool {
+/// Whether `wanted` (`06`, `6` or `06-cache`) names lesson `number` / `id`.
+pub fn selects(wanted: &str, number: u32, id: &str) -> bool {
     wanted == id || wanted.parse::<u32>().is_ok_and(|n| n == number)
 }
 
@@ -319,6 +369,7 @@ pub fn build(config: &Config, progress: &Progress) -> anyhow::Result<Outcome> {
             let paths = notebook::Paths {
                 library: relative_path(path.parent().expect("in a directory"), &config.library),
                 source: relative_path(&config.root, &page.source),
+                root: relative_path(path.parent().expect("in a directory"), &config.root),
             };
             let written =
                 notebook::write(&path, &notebook::render(lesson, lang, &paths), config.force)?;

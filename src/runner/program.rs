@@ -157,6 +157,45 @@ pub fn check_syntax(cell: &Cell) -> Result<(), SyntaxError> {
     }
 }
 
+/// Checks that a cell's top-level `let`s can live in evcxr, which keeps every top-level
+/// variable between cells and so must name its type and own it: a closure (its type has
+/// no name) or a reference (it borrows another variable) fails there at run time, although
+/// it compiles in the runner's single program.
+pub fn check_evcxr(cell: &Cell) -> Result<(), SyntaxError> {
+    let (code, _) = cell_code(cell);
+    let Ok(stmts) = syn::parse::Parser::parse_str(syn::Block::parse_within, &code) else {
+        return Ok(()); // check_syntax reports it
+    };
+    for stmt in &stmts {
+        let syn::Stmt::Local(local) = stmt else {
+            continue;
+        };
+        let Some(init) = &local.init else { continue };
+        let mut expr = &*init.expr;
+        while let syn::Expr::Paren(inner) = expr {
+            expr = &inner.expr;
+        }
+        let problem = match expr {
+            syn::Expr::Closure(_) => {
+                "a closure in a top-level `let`: evcxr keeps every top-level variable between \
+                 cells and cannot keep a closure; write a `fn`, or put the cell's code in a block `{ ... }`"
+            }
+            syn::Expr::Reference(_) => {
+                "a reference in a top-level `let`: evcxr keeps every top-level variable between \
+                 cells and cannot keep a borrow; clone the value, or put the cell's code in a block `{ ... }`"
+            }
+            _ => continue,
+        };
+        let at = local.span().start();
+        return Err(SyntaxError {
+            line: at.line.max(1),
+            column: at.column + 1,
+            message: problem.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Generates the program of `page`'s cells (the code of both pages is the same; the
 /// runner compiles the Korean page's).
 pub fn generate(page: &Page) -> Program {
@@ -399,6 +438,28 @@ mod tests {
         assert_eq!(program.locate(1, 1), None);
         assert_eq!(program.display_line(2), Some(2));
         assert_eq!(program.display_line(1), None);
+    }
+
+    #[test]
+    fn closures_and_borrows_in_top_level_lets_are_refused_as_evcxr_would() {
+        let refused = |code: &str| check_evcxr(&cell(1, code)).unwrap_err();
+        let e = refused("let a = 1;\nlet draw = |s: u64| s + 1;\ndraw(2)");
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("closure"), "{}", e.message);
+        assert!(
+            refused("let v = vec![1];\nlet r = &v;")
+                .message
+                .contains("reference")
+        );
+        assert!(refused("let f = (move || 1);").message.contains("closure"));
+        // Inside a block, or a closure passed along, is fine; so is a `fn`.
+        for fine in [
+            "let n = { let f = |x: u32| x * 2; f(3) };",
+            "let v: Vec<u32> = (0..3).map(|x| x * 2).collect();",
+            "fn draw(s: u64) -> u64 { s + 1 }\nlet d = draw(1);",
+        ] {
+            assert_eq!(check_evcxr(&cell(1, fine)), Ok(()), "{fine}");
+        }
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub struct Burst {
 impl Arrivals {
     /// Poisson arrivals at `rate` per second.
     pub fn poisson(rate: f64) -> Result<Arrivals> {
-        Ok(Arrivals { base: positive("rate", rate)?, diurnal: None, bursts: Vec::new() })
+        Ok(Arrivals {
+            base: positive("rate", rate)?,
+            diurnal: None,
+            bursts: Vec::new(),
+        })
     }
 
     /// Adds a daily cycle (see [`Diurnal`]).
@@ -74,7 +78,10 @@ impl Arrivals {
     /// The same process with every rate multiplied by `factor` (for load sweeps).
     pub fn scaled(&self, factor: f64) -> Result<Arrivals> {
         let factor = positive("factor", factor)?;
-        Ok(Arrivals { base: self.base * factor, ..self.clone() })
+        Ok(Arrivals {
+            base: self.base * factor,
+            ..self.clone()
+        })
     }
 
     /// The rate at time `t`, per second.
@@ -146,7 +153,11 @@ impl std::fmt::Display for Arrivals {
             write!(f, ", daily cycle ±{:.0}%", d.amplitude * 100.0)?;
         }
         for b in &self.bursts {
-            write!(f, ", ×{} burst at {}s for {}s", b.factor, b.start, b.duration)?;
+            write!(
+                f,
+                ", ×{} burst at {}s for {}s",
+                b.factor, b.start, b.duration
+            )?;
         }
         Ok(())
     }
@@ -180,7 +191,10 @@ mod tests {
     #[test]
     fn bursts_multiply_the_rate_only_inside_the_window() {
         // Inside: 10/s × 10 for 100 s → 10 000 expected (sd 100); outside 10/s.
-        let a = Arrivals::poisson(10.0).unwrap().burst(100.0, 100.0, 10.0).unwrap();
+        let a = Arrivals::poisson(10.0)
+            .unwrap()
+            .burst(100.0, 100.0, 10.0)
+            .unwrap();
         let inside = count(&a, 100.0, 200.0, 2) as f64;
         let before = count(&a, 0.0, 100.0, 2) as f64;
         assert!((inside - 10_000.0).abs() < 500.0, "{inside}");
@@ -194,12 +208,18 @@ mod tests {
         // Period 1000 s, ±80 %, peak at 250 s. Over the quarter-period around the peak the
         // mean rate is base·(1 + 0.8·sin(π/4)/(π/4)) = 1.720·base; around the trough,
         // 0.280·base. 100/s base: expected 43 006 and 7 006 arrivals (sd ≈ 207, 84).
-        let a = Arrivals::poisson(100.0).unwrap().diurnal(0.8, 1000.0, 250.0).unwrap();
+        let a = Arrivals::poisson(100.0)
+            .unwrap()
+            .diurnal(0.8, 1000.0, 250.0)
+            .unwrap();
         let k = 0.8 * (std::f64::consts::FRAC_PI_4).sin() / std::f64::consts::FRAC_PI_4;
         let peak = count(&a, 125.0, 375.0, 3) as f64;
         let trough = count(&a, 625.0, 875.0, 3) as f64;
         assert!((peak - 25_000.0 * (1.0 + k)).abs() < 5.0 * 207.0, "{peak}");
-        assert!((trough - 25_000.0 * (1.0 - k)).abs() < 5.0 * 84.0, "{trough}");
+        assert!(
+            (trough - 25_000.0 * (1.0 - k)).abs() < 5.0 * 84.0,
+            "{trough}"
+        );
     }
 
     #[test]
@@ -207,7 +227,13 @@ mod tests {
         assert!(Arrivals::poisson(0.0).is_err());
         assert!(Arrivals::poisson(-3.0).is_err());
         let a = Arrivals::poisson(1.0).unwrap();
-        assert!(a.clone().diurnal(1.5, 10.0, 0.0).unwrap_err().to_string().contains("amplitude"));
+        assert!(
+            a.clone()
+                .diurnal(1.5, 10.0, 0.0)
+                .unwrap_err()
+                .to_string()
+                .contains("amplitude")
+        );
         assert!(a.clone().burst(0.0, 0.0, 2.0).is_err());
         assert!(a.scaled(f64::NAN).is_err());
     }

@@ -33,19 +33,27 @@ impl Dist {
 
     /// Exponential with the given mean (rate 1/mean): memoryless service or arrivals.
     pub fn exponential(mean: f64) -> Result<Dist> {
-        Ok(Dist(Kind::Exponential { mean: positive("mean", mean)? }))
+        Ok(Dist(Kind::Exponential {
+            mean: positive("mean", mean)?,
+        }))
     }
 
     /// Exponential with the given rate (mean 1/rate).
     pub fn exponential_rate(rate: f64) -> Result<Dist> {
-        Ok(Dist(Kind::Exponential { mean: 1.0 / positive("rate", rate)? }))
+        Ok(Dist(Kind::Exponential {
+            mean: 1.0 / positive("rate", rate)?,
+        }))
     }
 
     /// Uniform on [low, high].
     pub fn uniform(low: f64, high: f64) -> Result<Dist> {
         non_negative("low", low)?;
         if !(high.is_finite() && high >= low) {
-            return Err(Error::param("high", high, format!("a finite number >= low ({low})")));
+            return Err(Error::param(
+                "high",
+                high,
+                format!("a finite number >= low ({low})"),
+            ));
         }
         Ok(Dist(Kind::Uniform { low, high }))
     }
@@ -56,13 +64,19 @@ impl Dist {
         positive("mean", mean)?;
         positive("cv", cv)?;
         let sigma2 = (1.0 + cv * cv).ln();
-        Ok(Dist(Kind::LogNormal { mu: mean.ln() - sigma2 / 2.0, sigma: sigma2.sqrt() }))
+        Ok(Dist(Kind::LogNormal {
+            mu: mean.ln() - sigma2 / 2.0,
+            sigma: sigma2.sqrt(),
+        }))
     }
 
     /// Pareto with minimum `scale` and tail index `shape` (heavier tail for smaller shape;
     /// the mean is infinite for shape ≤ 1).
     pub fn pareto(scale: f64, shape: f64) -> Result<Dist> {
-        Ok(Dist(Kind::Pareto { scale: positive("scale", scale)?, shape: positive("shape", shape)? }))
+        Ok(Dist(Kind::Pareto {
+            scale: positive("scale", scale)?,
+            shape: positive("shape", shape)?,
+        }))
     }
 
     /// Draws one value.
@@ -70,7 +84,9 @@ impl Dist {
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         match self.0 {
             Kind::Constant(v) => v,
-            Kind::Exponential { mean } => mean * Distribution::<f64>::sample(&rand_distr::Exp1, rng),
+            Kind::Exponential { mean } => {
+                mean * Distribution::<f64>::sample(&rand_distr::Exp1, rng)
+            }
             Kind::Uniform { low, high } => low + (high - low) * rng.uniform(),
             Kind::LogNormal { mu, sigma } => {
                 let z: f64 = Distribution::<f64>::sample(&rand_distr::StandardNormal, rng);
@@ -116,9 +132,18 @@ impl Dist {
         Ok(Dist(match self.0 {
             Kind::Constant(v) => Kind::Constant(v * f),
             Kind::Exponential { mean } => Kind::Exponential { mean: mean * f },
-            Kind::Uniform { low, high } => Kind::Uniform { low: low * f, high: high * f },
-            Kind::LogNormal { mu, sigma } => Kind::LogNormal { mu: mu + f.ln(), sigma },
-            Kind::Pareto { scale, shape } => Kind::Pareto { scale: scale * f, shape },
+            Kind::Uniform { low, high } => Kind::Uniform {
+                low: low * f,
+                high: high * f,
+            },
+            Kind::LogNormal { mu, sigma } => Kind::LogNormal {
+                mu: mu + f.ln(),
+                sigma,
+            },
+            Kind::Pareto { scale, shape } => Kind::Pareto {
+                scale: scale * f,
+                shape,
+            },
         }))
     }
 }
@@ -161,7 +186,12 @@ impl Zipf {
         let alpha = non_negative("alpha", alpha)?;
         let sampler = rand_distr::Zipf::new(n as f64, alpha)
             .map_err(|e| Error::param("alpha", alpha, format!("accepted by Zipf ({e})")))?;
-        Ok(Zipf { n, alpha, sampler, normaliser: OnceLock::new() })
+        Ok(Zipf {
+            n,
+            alpha,
+            sampler,
+            normaliser: OnceLock::new(),
+        })
     }
 
     /// The number of keys.
@@ -192,12 +222,19 @@ impl Zipf {
     /// The probabilities of all keys, most popular first.
     pub fn probabilities(&self) -> Vec<f64> {
         let h = self.normaliser();
-        (1..=self.n).map(|k| (k as f64).powf(-self.alpha) / h).collect()
+        (1..=self.n)
+            .map(|k| (k as f64).powf(-self.alpha) / h)
+            .collect()
     }
 
     fn normaliser(&self) -> f64 {
         // Summed from the smallest terms up, for accuracy.
-        *self.normaliser.get_or_init(|| (1..=self.n).rev().map(|k| (k as f64).powf(-self.alpha)).sum())
+        *self.normaliser.get_or_init(|| {
+            (1..=self.n)
+                .rev()
+                .map(|k| (k as f64).powf(-self.alpha))
+                .sum()
+        })
     }
 }
 
@@ -227,7 +264,11 @@ mod tests {
         ] {
             let (m, v) = sample_mean(&d, n, 11);
             let se = (d.variance() / n as f64).sqrt();
-            assert!((m - d.mean()).abs() <= 5.0 * se + 1e-12, "{d}: sample mean {m} vs {}", d.mean());
+            assert!(
+                (m - d.mean()).abs() <= 5.0 * se + 1e-12,
+                "{d}: sample mean {m} vs {}",
+                d.mean()
+            );
             if d.variance() > 0.0 {
                 assert!(v > 0.0);
             }
@@ -250,11 +291,21 @@ mod tests {
         assert!(Dist::exponential(0.0).is_err());
         assert!(Dist::exponential_rate(-1.0).is_err());
         assert!(Dist::exponential(f64::NAN).is_err());
-        assert!(Dist::uniform(2.0, 1.0).unwrap_err().to_string().contains("high"));
+        assert!(
+            Dist::uniform(2.0, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("high")
+        );
         assert!(Dist::constant(-1.0).is_err());
         assert!(Dist::log_normal(1.0, 0.0).is_err());
         assert!(Dist::pareto(1.0, -2.0).is_err());
-        assert!(Zipf::new(0, 1.0).unwrap_err().to_string().contains("at least 1 key"));
+        assert!(
+            Zipf::new(0, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("at least 1 key")
+        );
         assert!(Zipf::new(10, -0.5).is_err());
         assert!(Zipf::new(10, f64::NAN).is_err());
     }
@@ -276,10 +327,19 @@ mod tests {
         for k in 0..20 {
             let expected = n as f64 * p[k];
             let sd = (n as f64 * p[k] * (1.0 - p[k])).sqrt();
-            assert!((counts[k] as f64 - expected).abs() < 5.0 * sd, "key {k}: {} vs {expected}", counts[k]);
+            assert!(
+                (counts[k] as f64 - expected).abs() < 5.0 * sd,
+                "key {k}: {} vs {expected}",
+                counts[k]
+            );
             assert!((z.pmf(k as u64) - p[k]).abs() < 1e-15);
         }
-        let tv: f64 = counts.iter().zip(&p).map(|(&c, &q)| (c as f64 / n as f64 - q).abs()).sum::<f64>() / 2.0;
+        let tv: f64 = counts
+            .iter()
+            .zip(&p)
+            .map(|(&c, &q)| (c as f64 / n as f64 - q).abs())
+            .sum::<f64>()
+            / 2.0;
         assert!(tv < 0.03, "total variation {tv}");
         assert_eq!(z.pmf(1000), 0.0);
     }

@@ -39,7 +39,13 @@ impl LatencyHistogram {
     /// of the memory of 3, for histograms kept per time window.
     pub fn with_digits(digits: u8) -> Self {
         let hist = Histogram::new(digits.clamp(1, 5)).expect("1–5 significant digits are valid");
-        LatencyHistogram { hist, count: 0, sum: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+        LatencyHistogram {
+            hist,
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
     }
 
     /// Records one latency in seconds (negative or NaN values are recorded as 0).
@@ -77,7 +83,11 @@ impl LatencyHistogram {
 
     /// The exact mean (NaN if empty).
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { f64::NAN } else { self.sum / self.count as f64 }
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.count as f64
+        }
     }
 
     /// The exact sum of the recorded values, in seconds.
@@ -144,7 +154,9 @@ impl LatencyHistogram {
         if p <= 0.0 {
             return self.min;
         }
-        let v = self.hist.median_equivalent(self.hist.value_at_quantile(p / 100.0));
+        let v = self
+            .hist
+            .median_equivalent(self.hist.value_at_quantile(p / 100.0));
         (v as f64 / UNITS_PER_SECOND).clamp(self.min, self.max)
     }
 }
@@ -153,7 +165,14 @@ impl LatencyHistogram {
 impl ToTable for LatencyHistogram {
     fn to_table(&self) -> Table {
         let names = ["mean", "p50", "p90", "p99", "p99.9", "max"];
-        let values = [self.mean(), self.p50(), self.p90(), self.p99(), self.p999(), self.max()];
+        let values = [
+            self.mean(),
+            self.p50(),
+            self.p90(),
+            self.p99(),
+            self.p999(),
+            self.max(),
+        ];
         Table::builder()
             .column("statistic", names)
             .column("latency (ms)", values.map(|s| s * 1e3))
@@ -219,7 +238,10 @@ pub struct Bin {
 impl TimeSeries {
     /// An empty series with windows of `window` seconds, starting at time 0.
     pub fn new(window: f64) -> Result<Self> {
-        Ok(TimeSeries { window: positive("window", window)?, bins: Vec::new() })
+        Ok(TimeSeries {
+            window: positive("window", window)?,
+            bins: Vec::new(),
+        })
     }
 
     /// The window length in seconds.
@@ -266,7 +288,11 @@ impl TimeSeries {
     }
 
     fn map(&self, f: impl Fn(&Bin) -> f64) -> Vec<(f64, f64)> {
-        self.bins.iter().enumerate().map(|(i, b)| (i as f64 * self.window, f(b))).collect()
+        self.bins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i as f64 * self.window, f(b)))
+            .collect()
     }
 
     fn map_nonempty(&self, f: impl Fn(&Bin) -> f64) -> Vec<(f64, f64)> {
@@ -290,14 +316,18 @@ pub struct LatencySeries {
 impl LatencySeries {
     /// An empty series with windows of `window` seconds, starting at time 0.
     pub fn new(window: f64) -> Result<Self> {
-        Ok(LatencySeries { window: positive("window", window)?, windows: Vec::new() })
+        Ok(LatencySeries {
+            window: positive("window", window)?,
+            windows: Vec::new(),
+        })
     }
 
     /// Records a latency (seconds) observed at time `t`.
     pub fn record(&mut self, t: f64, latency: f64) {
         let i = (t.max(0.0) / self.window) as usize;
         if i >= self.windows.len() {
-            self.windows.resize_with(i + 1, || LatencyHistogram::with_digits(2));
+            self.windows
+                .resize_with(i + 1, || LatencyHistogram::with_digits(2));
         }
         self.windows[i].record(latency);
     }
@@ -305,7 +335,12 @@ impl LatencySeries {
     /// (window start, `p`-th percentile) for every window with values.
     pub fn percentile(&self, p: f64) -> Result<Vec<(f64, f64)>> {
         let mut out = Vec::new();
-        for (i, h) in self.windows.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+        for (i, h) in self
+            .windows
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_empty())
+        {
             out.push((i as f64 * self.window, h.percentile(p)?));
         }
         Ok(out)
@@ -344,7 +379,10 @@ mod tests {
         assert!(h.percentile(50.0).unwrap().is_nan());
         assert!(h.mean().is_nan());
         let e = h.percentile(101.0).unwrap_err().to_string();
-        assert_eq!(e, "invalid parameter `percentile` = 101: must be in 0..=100");
+        assert_eq!(
+            e,
+            "invalid parameter `percentile` = 101: must be in 0..=100"
+        );
         assert!(h.percentile(-1.0).is_err());
         assert!(h.percentile(f64::NAN).is_err());
     }
@@ -362,9 +400,17 @@ mod tests {
         assert_eq!((a.min(), a.max()), (0.001, 0.003));
         let table = a.to_table();
         assert_eq!(table.frame().height(), 6);
-        assert!(table.to_html().contains("<td style=\"text-align:right\">2</td>") || table.to_html().contains(">2<"));
+        assert!(
+            table
+                .to_html()
+                .contains("<td style=\"text-align:right\">2</td>")
+                || table.to_html().contains(">2<")
+        );
         let cdf = a.cdf(5);
-        assert!(cdf.windows(2).all(|w| w[0].1 <= w[1].1), "a CDF never decreases");
+        assert!(
+            cdf.windows(2).all(|w| w[0].1 <= w[1].1),
+            "a CDF never decreases"
+        );
     }
 
     #[test]

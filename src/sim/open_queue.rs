@@ -191,7 +191,10 @@ impl OpenQueue {
             station = station.with_timeout(t)?;
         }
         let mut series = match self.window {
-            Some(w) => Some(QueueSeries { completions: TimeSeries::new(w)?, latency: LatencySeries::new(w)? }),
+            Some(w) => Some(QueueSeries {
+                completions: TimeSeries::new(w)?,
+                latency: LatencySeries::new(w)?,
+            }),
             None => None,
         };
         let total = self.warmup + self.requests;
@@ -223,7 +226,14 @@ impl OpenQueue {
                         r.arrived += 1;
                     }
                     let service = self.service.sample(&mut rng);
-                    match station.arrive(now, Job { arrived: now, measured }, service) {
+                    match station.arrive(
+                        now,
+                        Job {
+                            arrived: now,
+                            measured,
+                        },
+                        service,
+                    ) {
                         Admission::Started(s) => {
                             in_system += 1;
                             r.started(&s, &mut events, series.as_mut());
@@ -268,7 +278,11 @@ impl OpenQueue {
             rejected: r.rejected,
             timed_out: r.timed_out,
             mean_in_system: if span > 0.0 { area / span } else { 0.0 },
-            arrival_rate: if span > 0.0 { r.arrived as f64 / span } else { 0.0 },
+            arrival_rate: if span > 0.0 {
+                r.arrived as f64 / span
+            } else {
+                0.0
+            },
             stopped_early: r.stopped_early,
             series,
         })
@@ -298,7 +312,12 @@ struct Report {
 
 impl Report {
     #[inline]
-    fn started(&mut self, s: &Start<Job>, events: &mut EventQueue<Event>, series: Option<&mut QueueSeries>) {
+    fn started(
+        &mut self,
+        s: &Start<Job>,
+        events: &mut EventQueue<Event>,
+        series: Option<&mut QueueSeries>,
+    ) {
         events.schedule_at(s.done_at, Event::Done { epoch: s.epoch });
         if s.job.measured {
             let response = s.done_at - s.job.arrived;

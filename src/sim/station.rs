@@ -93,17 +93,29 @@ pub struct StationStats {
 impl StationStats {
     /// The fraction of available server time spent serving (0 if no time has passed).
     pub fn utilisation(&self) -> f64 {
-        if self.capacity_time > 0.0 { self.busy_time / self.capacity_time } else { 0.0 }
+        if self.capacity_time > 0.0 {
+            self.busy_time / self.capacity_time
+        } else {
+            0.0
+        }
     }
 
     /// The time-average number of jobs waiting.
     pub fn mean_queue_length(&self) -> f64 {
-        if self.elapsed > 0.0 { self.queue_area / self.elapsed } else { 0.0 }
+        if self.elapsed > 0.0 {
+            self.queue_area / self.elapsed
+        } else {
+            0.0
+        }
     }
 
     /// Completed jobs per second.
     pub fn throughput(&self) -> f64 {
-        if self.elapsed > 0.0 { self.completed as f64 / self.elapsed } else { 0.0 }
+        if self.elapsed > 0.0 {
+            self.completed as f64 / self.elapsed
+        } else {
+            0.0
+        }
     }
 }
 
@@ -178,13 +190,25 @@ impl<J> Station<J> {
         if self.busy < self.servers {
             self.busy += 1;
             self.stats.started += 1;
-            return Admission::Started(Start { job, wait: 0.0, done_at: now + service, epoch: self.epoch });
+            return Admission::Started(Start {
+                job,
+                wait: 0.0,
+                done_at: now + service,
+                epoch: self.epoch,
+            });
         }
-        if self.queue_limit.is_some_and(|limit| self.queue.len() >= limit) {
+        if self
+            .queue_limit
+            .is_some_and(|limit| self.queue.len() >= limit)
+        {
             self.stats.rejected += 1;
             return Admission::Rejected(job);
         }
-        self.queue.push_back(Waiting { job, arrived: now, service });
+        self.queue.push_back(Waiting {
+            job,
+            arrived: now,
+            service,
+        });
         self.stats.max_queue = self.stats.max_queue.max(self.queue.len());
         Admission::Queued
     }
@@ -221,7 +245,12 @@ impl<J> Station<J> {
             }
             self.busy += 1;
             self.stats.started += 1;
-            return Some(Start { job: w.job, wait, done_at: now + w.service, epoch: self.epoch });
+            return Some(Start {
+                job: w.job,
+                wait,
+                done_at: now + w.service,
+                epoch: self.epoch,
+            });
         }
         None
     }
@@ -257,21 +286,38 @@ impl<J> Station<J> {
     /// The statistics up to `now`.
     pub fn stats(&self, now: f64) -> StationStats {
         let mut s = self.stats;
-        accumulate(&mut s, self.busy, self.servers, self.up, self.queue.len(), now - self.last_change);
+        accumulate(
+            &mut s,
+            self.busy,
+            self.servers,
+            self.up,
+            self.queue.len(),
+            now - self.last_change,
+        );
         s
     }
 
     /// Starts the statistics afresh at `now` (after a warm-up period).
     pub fn reset_stats(&mut self, now: f64) {
         self.advance(now);
-        self.stats = StationStats { max_queue: self.queue.len(), ..StationStats::default() };
+        self.stats = StationStats {
+            max_queue: self.queue.len(),
+            ..StationStats::default()
+        };
     }
 
     #[inline]
     fn advance(&mut self, now: f64) {
         let dt = now - self.last_change;
         if dt > 0.0 {
-            accumulate(&mut self.stats, self.busy, self.servers, self.up, self.queue.len(), dt);
+            accumulate(
+                &mut self.stats,
+                self.busy,
+                self.servers,
+                self.up,
+                self.queue.len(),
+                dt,
+            );
             self.last_change = now;
         }
     }

@@ -13,7 +13,11 @@ where
     R: Send,
     F: Fn(&P, u64) -> R + Sync,
 {
-    points.par_iter().enumerate().map(|(i, p)| run(p, derive_seed(seed, i as u64))).collect()
+    points
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| run(p, derive_seed(seed, i as u64)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -26,7 +30,11 @@ mod tests {
         let points: Vec<u32> = (0..64).collect();
         let f = |p: &u32, seed: u64| (*p, SimRng::new(seed).below(1_000_000));
         let a = sweep(9, &points, f);
-        let b = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| sweep(9, &points, f));
+        let b = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| sweep(9, &points, f));
         assert_eq!(a, b);
         assert!(a.iter().enumerate().all(|(i, (p, _))| *p as usize == i));
     }

@@ -69,7 +69,11 @@ pub fn mmc_mean_response(lambda: f64, mu: f64, c: usize) -> Result<f64> {
 pub fn mg1_mean_wait(lambda: f64, service_mean: f64, service_variance: f64) -> Result<f64> {
     let rho = utilisation(lambda, 1.0 / positive("service_mean", service_mean)?, 1)?;
     if !(service_variance.is_finite() && service_variance >= 0.0) {
-        return Err(Error::param("service_variance", service_variance, "a finite number >= 0"));
+        return Err(Error::param(
+            "service_variance",
+            service_variance,
+            "a finite number >= 0",
+        ));
     }
     let second_moment = service_variance + service_mean * service_mean;
     Ok(lambda * second_moment / (2.0 * (1.0 - rho)))
@@ -156,6 +160,9 @@ mod tests {
         assert!(mm1_response_percentile(0.5, 1.0, 100.0).is_err());
         assert!(series(&[]).is_err());
         assert!(parallel(&[1.2]).is_err());
-        assert!(erlang_b(3, 5.0).is_ok(), "a loss system is fine at any load");
+        assert!(
+            erlang_b(3, 5.0).is_ok(),
+            "a loss system is fine at any load"
+        );
     }
 }

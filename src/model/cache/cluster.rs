@@ -61,11 +61,20 @@ pub struct CacheCluster {
 impl CacheCluster {
     /// `nodes` ≥ 1 servers, each a clone of `template` (capacity, eviction, TTL, ...),
     /// each key on `replicas` (1..=nodes) of them.
-    pub fn new(nodes: usize, template: &Cache, placement: Placement, replicas: usize) -> Result<Self> {
+    pub fn new(
+        nodes: usize,
+        template: &Cache,
+        placement: Placement,
+        replicas: usize,
+    ) -> Result<Self> {
         at_least_one("nodes", nodes)?;
         at_least_one("replicas", replicas)?;
         if replicas > nodes {
-            return Err(Error::param("replicas", replicas, format!("at most the number of nodes ({nodes})")));
+            return Err(Error::param(
+                "replicas",
+                replicas,
+                format!("at most the number of nodes ({nodes})"),
+            ));
         }
         let ring = match placement {
             Placement::Ring { vnodes } => Some(HashRing::new(nodes, vnodes)?),
@@ -133,7 +142,10 @@ impl CacheCluster {
         let mut owners = std::mem::take(&mut self.owners);
         self.owners_into(key, &mut owners);
         let answer = match owners.iter().find(|&&n| self.up[n as usize]) {
-            Some(&node) => Routed::Answered { node, lookup: self.caches[node as usize].get(key, now) },
+            Some(&node) => Routed::Answered {
+                node,
+                lookup: self.caches[node as usize].get(key, now),
+            },
             None => Routed::Down { node: owners[0] },
         };
         self.owners = owners;
@@ -148,7 +160,10 @@ impl CacheCluster {
         let mut stored = 0;
         for &n in &owners {
             if self.up[n as usize]
-                && matches!(self.caches[n as usize].put(key, version, now, None, rng), super::Put::Stored { .. })
+                && matches!(
+                    self.caches[n as usize].put(key, version, now, None, rng),
+                    super::Put::Stored { .. }
+                )
             {
                 stored += 1;
             }
@@ -186,7 +201,9 @@ impl CacheCluster {
             .binary_search(&node)
             .map_err(|_| Error::InvalidConfig(format!("cache node {node} is not a member")))?;
         if self.members.len() == 1 {
-            return Err(Error::InvalidConfig("cannot remove the last cache node".into()));
+            return Err(Error::InvalidConfig(
+                "cannot remove the last cache node".into(),
+            ));
         }
         if let Some(ring) = &mut self.ring {
             ring.remove_node(node)?;
@@ -212,7 +229,11 @@ impl CacheCluster {
         if (node as usize) < self.caches.len() {
             Ok(())
         } else {
-            Err(Error::param("node", node, format!("a cache node id below {}", self.caches.len())))
+            Err(Error::param(
+                "node",
+                node,
+                format!("a cache node id below {}", self.caches.len()),
+            ))
         }
     }
 }
@@ -231,7 +252,12 @@ mod tests {
         let mut c = cluster(placement, 1);
         let before: Vec<u32> = (0..10_000).map(|k| c.owners(k)[0]).collect();
         c.remove(3).unwrap();
-        before.iter().enumerate().filter(|&(k, &o)| c.owners(k as u64)[0] != o).count() as f64 / 10_000.0
+        before
+            .iter()
+            .enumerate()
+            .filter(|&(k, &o)| c.owners(k as u64)[0] != o)
+            .count() as f64
+            / 10_000.0
     }
 
     #[test]
@@ -254,7 +280,13 @@ mod tests {
             c.fail(1).unwrap();
             match (replicas, c.get(key, 1.0)) {
                 (1, Routed::Down { node }) => assert_eq!(node, 1),
-                (2, Routed::Answered { lookup: Lookup::Hit { version: 1, .. }, node }) => assert_ne!(node, 1),
+                (
+                    2,
+                    Routed::Answered {
+                        lookup: Lookup::Hit { version: 1, .. },
+                        node,
+                    },
+                ) => assert_ne!(node, 1),
                 (_, other) => panic!("replicas {replicas}: {other:?}"),
             }
             c.remove(1).unwrap();
@@ -279,7 +311,12 @@ mod tests {
     fn bad_configurations_are_errors() {
         let t = Cache::new(10, Eviction::Lru).unwrap();
         assert!(CacheCluster::new(0, &t, Placement::ModN, 1).is_err());
-        assert!(CacheCluster::new(2, &t, Placement::ModN, 3).unwrap_err().to_string().contains("replicas"));
+        assert!(
+            CacheCluster::new(2, &t, Placement::ModN, 3)
+                .unwrap_err()
+                .to_string()
+                .contains("replicas")
+        );
         assert!(CacheCluster::new(2, &t, Placement::Ring { vnodes: 0 }, 1).is_err());
         let mut c = CacheCluster::new(1, &t, Placement::ModN, 1).unwrap();
         assert!(c.remove(0).unwrap_err().to_string().contains("last"));

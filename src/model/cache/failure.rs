@@ -15,7 +15,9 @@ use super::node::{Cache, Lookup};
 use super::store::Eviction;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::database::Database;
-use crate::sim::{Admission, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, TimeSeries, Zipf};
+use crate::sim::{
+    Admission, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, TimeSeries, Zipf,
+};
 
 /// The node-failure experiment's parameters (see the [module docs](self)).
 #[derive(Debug, Clone)]
@@ -83,7 +85,11 @@ impl NodeFailure {
     /// timeout of 10 ms; server 0 fails at 30 s, detected after 5 s; 90 s in 1 s windows.
     pub fn new(nodes: usize, capacity: usize, keys: u64, alpha: f64, rate: f64) -> Result<Self> {
         if nodes < 2 {
-            return Err(Error::param("nodes", nodes, "at least 2 (one fails, one stays)"));
+            return Err(Error::param(
+                "nodes",
+                nodes,
+                "at least 2 (one fails, one stays)",
+            ));
         }
         Ok(NodeFailure {
             nodes,
@@ -106,7 +112,11 @@ impl NodeFailure {
     pub fn placement(mut self, placement: Placement, replicas: usize) -> Result<Self> {
         at_least_one("replicas", replicas)?;
         if replicas >= self.nodes {
-            return Err(Error::param("replicas", replicas, format!("below the number of nodes ({})", self.nodes)));
+            return Err(Error::param(
+                "replicas",
+                replicas,
+                format!("below the number of nodes ({})", self.nodes),
+            ));
         }
         self.placement = placement;
         self.replicas = replicas;
@@ -172,11 +182,21 @@ impl NodeFailure {
             r.latency.record(now, now - arrived);
             r.response.record(now - arrived);
         };
-        let mut query = |db: &mut Database<Job>, job: Job, now: f64, r: &mut NodeFailureReport, events: &mut EventQueue<Event>| {
+        let mut query = |db: &mut Database<Job>,
+                         job: Job,
+                         now: f64,
+                         r: &mut NodeFailureReport,
+                         events: &mut EventQueue<Event>| {
             r.db_reads.record(now, 1.0);
             let fetch = self.fetch.sample(&mut service);
             if let Admission::Started(s) = db.submit_for(now, job, fetch) {
-                events.schedule_at(s.done_at, Event::Done { epoch: s.epoch, job: s.job });
+                events.schedule_at(
+                    s.done_at,
+                    Event::Done {
+                        epoch: s.epoch,
+                        job: s.job,
+                    },
+                );
             }
         };
         while let Some((now, event)) = events.pop() {
@@ -185,19 +205,39 @@ impl NodeFailure {
             }
             match event {
                 Event::Request => {
-                    events.schedule_at(now - arrivals.uniform_open0().ln() / self.rate, Event::Request);
+                    events.schedule_at(
+                        now - arrivals.uniform_open0().ln() / self.rate,
+                        Event::Request,
+                    );
                     let key = self.zipf.sample(&mut arrivals);
                     r.requests.record(now, 1.0);
                     match cluster.get(key, now) {
-                        Routed::Answered { lookup: Lookup::Hit { .. }, .. } => {
+                        Routed::Answered {
+                            lookup: Lookup::Hit { .. },
+                            ..
+                        } => {
                             r.hits.record(now, 1.0);
                             served(&mut r, now, now);
                         }
                         Routed::Answered { .. } => {
-                            query(&mut db, Job { key, arrived: now, fill: true }, now, &mut r, &mut events);
+                            query(
+                                &mut db,
+                                Job {
+                                    key,
+                                    arrived: now,
+                                    fill: true,
+                                },
+                                now,
+                                &mut r,
+                                &mut events,
+                            );
                         }
                         Routed::Down { .. } => {
-                            let job = Job { key, arrived: now, fill: false };
+                            let job = Job {
+                                key,
+                                arrived: now,
+                                fill: false,
+                            };
                             events.schedule_at(now + self.cache_timeout, Event::ToDb { job });
                         }
                     }
@@ -210,13 +250,20 @@ impl NodeFailure {
                     }
                     served(&mut r, now, job.arrived);
                     if let Some(s) = db.start_next(now, |_, _| {}) {
-                        events.schedule_at(s.done_at, Event::Done { epoch: s.epoch, job: s.job });
+                        events.schedule_at(
+                            s.done_at,
+                            Event::Done {
+                                epoch: s.epoch,
+                                job: s.job,
+                            },
+                        );
                     }
                 }
                 Event::Fail => cluster.fail(0)?,
                 Event::Detect => {
                     let probs = self.zipf.probabilities();
-                    let before: Vec<u32> = (0..self.zipf.n()).map(|k| cluster.owners(k)[0]).collect();
+                    let before: Vec<u32> =
+                        (0..self.zipf.n()).map(|k| cluster.owners(k)[0]).collect();
                     cluster.remove(0)?;
                     r.moved = (0..self.zipf.n())
                         .filter(|&k| cluster.owners(k)[0] != before[k as usize])
@@ -228,8 +275,18 @@ impl NodeFailure {
         let windows_before = (self.fail_at / self.window).floor() as usize;
         let bins = r.db_reads.bins();
         let before: u64 = bins.iter().take(windows_before).map(|b| b.count).sum();
-        r.db_rate_before = if windows_before > 0 { before as f64 / (windows_before as f64 * self.window) } else { 0.0 };
-        r.db_peak_after = bins.iter().skip(windows_before).map(|b| b.count).max().unwrap_or(0) as f64 / self.window;
+        r.db_rate_before = if windows_before > 0 {
+            before as f64 / (windows_before as f64 * self.window)
+        } else {
+            0.0
+        };
+        r.db_peak_after = bins
+            .iter()
+            .skip(windows_before)
+            .map(|b| b.count)
+            .max()
+            .unwrap_or(0) as f64
+            / self.window;
         let after: u64 = bins.iter().skip(windows_before).map(|b| b.count).sum();
         let windows_after = bins.len().saturating_sub(windows_before);
         r.extra_db_reads = after as f64 - r.db_rate_before * self.window * windows_after as f64;

@@ -36,7 +36,11 @@ pub struct HitRatioPoint {
 impl HitRatio {
     /// Zipf(`alpha`) over `keys` ≥ 1 keys; 1 000 000 measured requests after 200 000.
     pub fn zipf(keys: u64, alpha: f64) -> Result<Self> {
-        Ok(HitRatio { zipf: Zipf::new(keys, alpha)?, requests: 1_000_000, warmup: 200_000 })
+        Ok(HitRatio {
+            zipf: Zipf::new(keys, alpha)?,
+            requests: 1_000_000,
+            warmup: 200_000,
+        })
     }
 
     /// How many requests to measure (≥ 1).
@@ -93,13 +97,24 @@ impl HitRatio {
 
     /// Every policy × every capacity, in parallel (point `i` runs with stream `i` of
     /// `seed`), in the order policies-major.
-    pub fn sweep(&self, policies: &[Eviction], capacities: &[usize], seed: u64) -> Result<Vec<HitRatioPoint>> {
+    pub fn sweep(
+        &self,
+        policies: &[Eviction],
+        capacities: &[usize],
+        seed: u64,
+    ) -> Result<Vec<HitRatioPoint>> {
         if policies.is_empty() || capacities.is_empty() {
-            return Err(Error::InvalidConfig("a sweep needs at least one policy and one capacity".into()));
+            return Err(Error::InvalidConfig(
+                "a sweep needs at least one policy and one capacity".into(),
+            ));
         }
-        let points: Vec<(Eviction, usize)> =
-            policies.iter().flat_map(|&p| capacities.iter().map(move |&c| (p, c))).collect();
-        sweep(seed, &points, |&(p, c), s| self.run(p, c, s)).into_iter().collect()
+        let points: Vec<(Eviction, usize)> = policies
+            .iter()
+            .flat_map(|&p| capacities.iter().map(move |&c| (p, c)))
+            .collect();
+        sweep(seed, &points, |&(p, c), s| self.run(p, c, s))
+            .into_iter()
+            .collect()
     }
 }
 
@@ -109,7 +124,11 @@ mod tests {
 
     #[test]
     fn a_cache_holding_every_key_misses_only_once_per_key() {
-        let h = HitRatio::zipf(50, 1.0).unwrap().requests(10_000).unwrap().warmup(0);
+        let h = HitRatio::zipf(50, 1.0)
+            .unwrap()
+            .requests(10_000)
+            .unwrap()
+            .warmup(0);
         let p = h.run(Eviction::Lru, 50, 3).unwrap();
         assert!(p.hits >= 10_000 - 50 && p.hits < 10_000);
         assert_eq!(p.theory, 1.0);

@@ -62,6 +62,10 @@ fn check_keys(keys: u64) -> crate::Result<u64> {
     if (1..=MAX_KEYS).contains(&keys) {
         Ok(keys)
     } else {
-        Err(crate::Error::param("keys", keys, format!("between 1 and {MAX_KEYS} (the experiment keeps state per key)")))
+        Err(crate::Error::param(
+            "keys",
+            keys,
+            format!("between 1 and {MAX_KEYS} (the experiment keeps state per key)"),
+        ))
     }
 }

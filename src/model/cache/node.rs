@@ -97,7 +97,11 @@ pub struct CacheStats {
 impl CacheStats {
     /// hits / gets (0 if nothing was asked).
     pub fn hit_ratio(&self) -> f64 {
-        if self.gets == 0 { 0.0 } else { self.hits as f64 / self.gets as f64 }
+        if self.gets == 0 {
+            0.0
+        } else {
+            self.hits as f64 / self.gets as f64
+        }
     }
 }
 
@@ -107,7 +111,10 @@ struct Pending {
     issued: f64,
 }
 
-const NO_LEASE: Pending = Pending { token: 0, issued: 0.0 };
+const NO_LEASE: Pending = Pending {
+    token: 0,
+    issued: 0.0,
+};
 
 /// One cache server (see the [module docs](super)).
 #[derive(Debug, Clone)]
@@ -129,7 +136,11 @@ impl Cache {
     /// or leases.
     pub fn new(capacity: usize, eviction: Eviction) -> Result<Self> {
         if capacity as u64 >= u32::MAX as u64 {
-            return Err(Error::param("capacity", capacity, format!("at most {} entries", u32::MAX - 1)));
+            return Err(Error::param(
+                "capacity",
+                capacity,
+                format!("at most {} entries", u32::MAX - 1),
+            ));
         }
         Ok(Cache {
             store: Store::new(at_least_one("capacity", capacity)?, eviction),
@@ -180,7 +191,9 @@ impl Cache {
     /// Needs a TTL.
     pub fn early_refresh(mut self, ahead: f64) -> Result<Self> {
         if self.ttl.is_none() {
-            return Err(Error::InvalidConfig("early_refresh needs a ttl: set .ttl(...) first".into()));
+            return Err(Error::InvalidConfig(
+                "early_refresh needs a ttl: set .ttl(...) first".into(),
+            ));
         }
         self.early_refresh = Some(positive("early_refresh", ahead)?);
         Ok(self)
@@ -235,13 +248,21 @@ impl Cache {
                 self.store.touch(slot);
                 self.stats.hits += 1;
                 let refresh = match self.early_refresh {
-                    Some(ahead) if !e.dirty && now >= e.expires_at - ahead && !self.lease_live(key, now) => {
+                    Some(ahead)
+                        if !e.dirty
+                            && now >= e.expires_at - ahead
+                            && !self.lease_live(key, now) =>
+                    {
                         self.stats.refreshes += 1;
                         Some(self.issue(key, now))
                     }
                     _ => None,
                 };
-                return Lookup::Hit { version: e.version, fetched_at: e.fetched_at, refresh };
+                return Lookup::Hit {
+                    version: e.version,
+                    fetched_at: e.fetched_at,
+                    refresh,
+                };
             }
             self.store.remove(slot);
             expired = true;
@@ -259,7 +280,14 @@ impl Cache {
     /// Puts `version` of `key` (read from the database) at `now`. With a lease, the put
     /// is refused if the lease was voided; without one, it voids any outstanding lease
     /// (its holder's data is older). A put never overwrites a dirty entry.
-    pub fn put(&mut self, key: u64, version: u64, now: f64, lease: Option<Lease>, rng: &mut SimRng) -> Put {
+    pub fn put(
+        &mut self,
+        key: u64,
+        version: u64,
+        now: f64,
+        lease: Option<Lease>,
+        rng: &mut SimRng,
+    ) -> Put {
         if let Some(Lease(token)) = lease
             && self.pending.get(key).token != token
         {
@@ -298,7 +326,9 @@ impl Cache {
     /// holds that version, it is clean now. Returns whether it was marked clean.
     pub fn clean(&mut self, key: u64, version: u64) -> bool {
         match self.store.slot(key) {
-            Some(slot) if self.store.entry(slot).dirty && self.store.entry(slot).version == version => {
+            Some(slot)
+                if self.store.entry(slot).dirty && self.store.entry(slot).version == version =>
+            {
                 self.store.entry_mut(slot).dirty = false;
                 self.dirty -= 1;
                 true
@@ -344,7 +374,9 @@ impl Cache {
     fn expiry(&self, now: f64, rng: &mut SimRng) -> f64 {
         match self.ttl {
             None => f64::INFINITY,
-            Some(ttl) if self.jitter > 0.0 => now + ttl * (1.0 + self.jitter * (2.0 * rng.uniform() - 1.0)),
+            Some(ttl) if self.jitter > 0.0 => {
+                now + ttl * (1.0 + self.jitter * (2.0 * rng.uniform() - 1.0))
+            }
             Some(ttl) => now + ttl,
         }
     }
@@ -364,11 +396,18 @@ impl Cache {
 
     fn insert(&mut self, key: u64, version: u64, now: f64, dirty: bool, rng: &mut SimRng) -> Put {
         let expires_at = self.expiry(now, rng);
-        let evicted = self.store.insert(Entry::new(key, version, now, expires_at, dirty), rng).map(|e| {
-            self.stats.evictions += 1;
-            self.dirty -= e.dirty as u64;
-            Evicted { key: e.key, version: e.version, dirty: e.dirty }
-        });
+        let evicted = self
+            .store
+            .insert(Entry::new(key, version, now, expires_at, dirty), rng)
+            .map(|e| {
+                self.stats.evictions += 1;
+                self.dirty -= e.dirty as u64;
+                Evicted {
+                    key: e.key,
+                    version: e.version,
+                    dirty: e.dirty,
+                }
+            });
         self.dirty += dirty as u64;
         self.stats.stored += 1;
         Put::Stored { evicted }
@@ -387,10 +426,32 @@ mod tests {
     fn miss_put_hit_and_ttl_expiry() {
         let mut r = rng();
         let mut c = Cache::new(10, Eviction::Lru).unwrap().ttl(5.0).unwrap();
-        assert_eq!(c.get(1, 0.0), Lookup::Miss { lease: None, expired: false });
-        assert!(matches!(c.put(1, 3, 0.0, None, &mut r), Put::Stored { evicted: None }));
-        assert_eq!(c.get(1, 4.9), Lookup::Hit { version: 3, fetched_at: 0.0, refresh: None });
-        assert_eq!(c.get(1, 5.0), Lookup::Miss { lease: None, expired: true });
+        assert_eq!(
+            c.get(1, 0.0),
+            Lookup::Miss {
+                lease: None,
+                expired: false
+            }
+        );
+        assert!(matches!(
+            c.put(1, 3, 0.0, None, &mut r),
+            Put::Stored { evicted: None }
+        ));
+        assert_eq!(
+            c.get(1, 4.9),
+            Lookup::Hit {
+                version: 3,
+                fetched_at: 0.0,
+                refresh: None
+            }
+        );
+        assert_eq!(
+            c.get(1, 5.0),
+            Lookup::Miss {
+                lease: None,
+                expired: true
+            }
+        );
         let s = c.stats();
         assert_eq!((s.gets, s.hits, s.misses, s.expired), (3, 1, 2, 1));
         assert!((s.hit_ratio() - 1.0 / 3.0).abs() < 1e-12);
@@ -401,7 +462,9 @@ mod tests {
         let mut r = rng();
         // Without leases, k = 5 requests that arrive before the fill all miss.
         let mut plain = Cache::new(10, Eviction::Lru).unwrap();
-        let misses = (0..5).filter(|&i| matches!(plain.get(7, i as f64 * 0.001), Lookup::Miss { .. })).count();
+        let misses = (0..5)
+            .filter(|&i| matches!(plain.get(7, i as f64 * 0.001), Lookup::Miss { .. }))
+            .count();
         assert_eq!(misses, 5);
         // With leases, one miss holds the lease and the other four wait.
         let mut leased = Cache::new(10, Eviction::Lru).unwrap().leases(true);
@@ -411,8 +474,14 @@ mod tests {
             other => panic!("expected a lease, got {other:?}"),
         };
         assert!(answers[1..].iter().all(|a| *a == Lookup::Wait));
-        assert!(matches!(leased.put(7, 1, 0.01, Some(lease), &mut r), Put::Stored { .. }));
-        assert!(matches!(leased.get(7, 0.02), Lookup::Hit { version: 1, .. }));
+        assert!(matches!(
+            leased.put(7, 1, 0.01, Some(lease), &mut r),
+            Put::Stored { .. }
+        ));
+        assert!(matches!(
+            leased.get(7, 0.02),
+            Lookup::Hit { version: 1, .. }
+        ));
         assert_eq!((leased.stats().misses, leased.stats().waits), (1, 4));
     }
 
@@ -420,7 +489,12 @@ mod tests {
     fn an_invalidation_voids_the_lease_so_a_stale_fill_is_refused() {
         let mut r = rng();
         let mut c = Cache::new(10, Eviction::Lru).unwrap().leases(true);
-        let Lookup::Miss { lease: Some(old), .. } = c.get(1, 0.0) else { panic!("lease expected") };
+        let Lookup::Miss {
+            lease: Some(old), ..
+        } = c.get(1, 0.0)
+        else {
+            panic!("lease expected")
+        };
         // A writer updates the database to version 2 and invalidates the key.
         c.invalidate(1);
         assert_eq!(c.put(1, 1, 0.5, Some(old), &mut r), Put::Rejected);
@@ -430,7 +504,11 @@ mod tests {
 
     #[test]
     fn a_lease_times_out_if_its_holder_never_fills() {
-        let mut c = Cache::new(10, Eviction::Lru).unwrap().leases(true).lease_timeout(2.0).unwrap();
+        let mut c = Cache::new(10, Eviction::Lru)
+            .unwrap()
+            .leases(true)
+            .lease_timeout(2.0)
+            .unwrap();
         assert!(matches!(c.get(1, 0.0), Lookup::Miss { lease: Some(_), .. }));
         assert_eq!(c.get(1, 1.0), Lookup::Wait);
         assert!(matches!(c.get(1, 2.5), Lookup::Miss { lease: Some(_), .. }));
@@ -439,30 +517,74 @@ mod tests {
     #[test]
     fn early_refresh_hands_out_one_refresh() {
         let mut r = rng();
-        let mut c = Cache::new(10, Eviction::Lru).unwrap().ttl(10.0).unwrap().early_refresh(2.0).unwrap();
+        let mut c = Cache::new(10, Eviction::Lru)
+            .unwrap()
+            .ttl(10.0)
+            .unwrap()
+            .early_refresh(2.0)
+            .unwrap();
         c.put(1, 1, 0.0, None, &mut r);
         assert!(matches!(c.get(1, 7.0), Lookup::Hit { refresh: None, .. }));
-        let Lookup::Hit { refresh: Some(lease), .. } = c.get(1, 8.5) else { panic!("refresh expected") };
-        assert!(matches!(c.get(1, 8.6), Lookup::Hit { refresh: None, .. }), "only one refresher");
-        assert!(matches!(c.put(1, 2, 9.0, Some(lease), &mut r), Put::Stored { .. }));
-        assert_eq!(c.get(1, 15.0), Lookup::Hit { version: 2, fetched_at: 9.0, refresh: None });
-        assert!(Cache::new(1, Eviction::Lru).unwrap().early_refresh(1.0).is_err(), "needs a ttl");
+        let Lookup::Hit {
+            refresh: Some(lease),
+            ..
+        } = c.get(1, 8.5)
+        else {
+            panic!("refresh expected")
+        };
+        assert!(
+            matches!(c.get(1, 8.6), Lookup::Hit { refresh: None, .. }),
+            "only one refresher"
+        );
+        assert!(matches!(
+            c.put(1, 2, 9.0, Some(lease), &mut r),
+            Put::Stored { .. }
+        ));
+        assert_eq!(
+            c.get(1, 15.0),
+            Lookup::Hit {
+                version: 2,
+                fetched_at: 9.0,
+                refresh: None
+            }
+        );
+        assert!(
+            Cache::new(1, Eviction::Lru)
+                .unwrap()
+                .early_refresh(1.0)
+                .is_err(),
+            "needs a ttl"
+        );
     }
 
     #[test]
     fn jitter_spreads_expiry_within_bounds() {
         let mut r = rng();
-        let mut c = Cache::new(1000, Eviction::Lru).unwrap().ttl(100.0).unwrap().ttl_jitter(0.2).unwrap();
+        let mut c = Cache::new(1000, Eviction::Lru)
+            .unwrap()
+            .ttl(100.0)
+            .unwrap()
+            .ttl_jitter(0.2)
+            .unwrap();
         for k in 0..1000 {
             c.put(k, 1, 0.0, None, &mut r);
         }
         // Expiry uniform on [80, 120]: at t = 100 about half have expired (binomial
         // sd ≈ 16; 5 sd allowed); none before 80, all by 120.
-        let expired_at = |c: &Cache, t: f64| (0..1000).filter(|&k| matches!(c.clone().get(k, t), Lookup::Miss { .. })).count() as i64;
+        let expired_at = |c: &Cache, t: f64| {
+            (0..1000)
+                .filter(|&k| matches!(c.clone().get(k, t), Lookup::Miss { .. }))
+                .count() as i64
+        };
         assert_eq!(expired_at(&c, 79.9), 0);
         assert!((expired_at(&c, 100.0) - 500).abs() < 80);
         assert_eq!(expired_at(&c, 120.0), 1000);
-        assert!(Cache::new(1, Eviction::Lru).unwrap().ttl_jitter(1.0).is_err());
+        assert!(
+            Cache::new(1, Eviction::Lru)
+                .unwrap()
+                .ttl_jitter(1.0)
+                .is_err()
+        );
     }
 
     #[test]
@@ -471,8 +593,15 @@ mod tests {
         let mut c = Cache::new(2, Eviction::Lru).unwrap().ttl(1.0).unwrap();
         c.write_back(1, 5, 0.0, &mut r);
         assert_eq!(c.dirty(), 1);
-        assert!(matches!(c.get(1, 3.0), Lookup::Hit { version: 5, .. }), "dirty entries do not expire");
-        assert_eq!(c.put(1, 4, 3.0, None, &mut r), Put::Rejected, "a fill never overwrites a write");
+        assert!(
+            matches!(c.get(1, 3.0), Lookup::Hit { version: 5, .. }),
+            "dirty entries do not expire"
+        );
+        assert_eq!(
+            c.put(1, 4, 3.0, None, &mut r),
+            Put::Rejected,
+            "a fill never overwrites a write"
+        );
         assert!(!c.invalidate(1));
         c.write_back(1, 6, 3.5, &mut r);
         assert!(!c.clean(1, 5), "version 6 is not in the database yet");
@@ -481,8 +610,17 @@ mod tests {
         c.write_back(2, 1, 4.0, &mut r);
         c.write_back(3, 1, 4.0, &mut r);
         // Key 1 (clean, least recent) was evicted; now a dirty one goes.
-        let Put::Stored { evicted: Some(ev) } = c.write_back(4, 1, 4.0, &mut r) else { panic!("eviction expected") };
-        assert_eq!(ev, Evicted { key: 2, version: 1, dirty: true });
+        let Put::Stored { evicted: Some(ev) } = c.write_back(4, 1, 4.0, &mut r) else {
+            panic!("eviction expected")
+        };
+        assert_eq!(
+            ev,
+            Evicted {
+                key: 2,
+                version: 1,
+                dirty: true
+            }
+        );
         assert_eq!(c.clear(), 2, "two dirty entries lost in a crash");
         assert!(c.is_empty());
     }
@@ -495,6 +633,11 @@ mod tests {
         );
         assert!(Cache::new(1, Eviction::Lfu).unwrap().ttl(0.0).is_err());
         assert!(Cache::new(1, Eviction::Lfu).unwrap().ttl(f64::NAN).is_err());
-        assert!(Cache::new(1, Eviction::Lfu).unwrap().lease_timeout(-1.0).is_err());
+        assert!(
+            Cache::new(1, Eviction::Lfu)
+                .unwrap()
+                .lease_timeout(-1.0)
+                .is_err()
+        );
     }
 }

@@ -74,7 +74,11 @@ pub struct StampedeReport {
 impl StampedeReport {
     /// Database queries per expiry noticed (1 + λ·fetch without a cure, 1 with coalescing).
     pub fn reads_per_expiry(&self) -> f64 {
-        if self.expirations == 0 { 0.0 } else { self.db_reads as f64 / self.expirations as f64 }
+        if self.expirations == 0 {
+            0.0
+        } else {
+            self.db_reads as f64 / self.expirations as f64
+        }
     }
 }
 
@@ -124,7 +128,9 @@ impl Stampede {
 
     /// Every cure on the same requests (the same `seed` for each).
     pub fn compare(&self, cures: &[Cure], seed: u64) -> Result<Vec<StampedeReport>> {
-        sweep(seed, cures, |c, _| self.run(*c, seed)).into_iter().collect()
+        sweep(seed, cures, |c, _| self.run(*c, seed))
+            .into_iter()
+            .collect()
     }
 
     /// Runs with `cure` and `seed`.
@@ -157,12 +163,22 @@ impl Stampede {
         let total_rate = self.rate * self.keys as f64;
         let mut events = EventQueue::new();
         events.schedule_at(-arrivals.uniform_open0().ln() / total_rate, Event::Request);
-        let mut submit = |db: &mut Database<Job>, job: Job, now: f64, r: &mut StampedeReport, events: &mut EventQueue<Event>| {
+        let mut submit = |db: &mut Database<Job>,
+                          job: Job,
+                          now: f64,
+                          r: &mut StampedeReport,
+                          events: &mut EventQueue<Event>| {
             r.db_reads += 1;
             r.db_series.record(now, 1.0);
             let fetch = self.fetch.sample(&mut service);
             if let Admission::Started(s) = db.submit_for(now, job, fetch) {
-                events.schedule_at(s.done_at, Event::Done { epoch: s.epoch, job: s.job });
+                events.schedule_at(
+                    s.done_at,
+                    Event::Done {
+                        epoch: s.epoch,
+                        job: s.job,
+                    },
+                );
             }
             r.peak_db_in_flight = r.peak_db_in_flight.max(db.station().in_system());
         };
@@ -172,7 +188,10 @@ impl Stampede {
             }
             match event {
                 Event::Request => {
-                    events.schedule_at(now - arrivals.uniform_open0().ln() / total_rate, Event::Request);
+                    events.schedule_at(
+                        now - arrivals.uniform_open0().ln() / total_rate,
+                        Event::Request,
+                    );
                     let key = arrivals.below(self.keys);
                     r.requests += 1;
                     match cache.get(key, now) {
@@ -180,12 +199,32 @@ impl Stampede {
                             r.hits += 1;
                             r.latency.record(0.0);
                             if let Some(lease) = refresh {
-                                submit(&mut db, Job { key, lease: Some(lease), client: None }, now, &mut r, &mut events);
+                                submit(
+                                    &mut db,
+                                    Job {
+                                        key,
+                                        lease: Some(lease),
+                                        client: None,
+                                    },
+                                    now,
+                                    &mut r,
+                                    &mut events,
+                                );
                             }
                         }
                         Lookup::Miss { lease, expired } => {
                             r.expirations += expired as u64;
-                            submit(&mut db, Job { key, lease, client: Some(now) }, now, &mut r, &mut events);
+                            submit(
+                                &mut db,
+                                Job {
+                                    key,
+                                    lease,
+                                    client: Some(now),
+                                },
+                                now,
+                                &mut r,
+                                &mut events,
+                            );
                         }
                         Lookup::Wait => waiting[key as usize].push(now),
                     }
@@ -200,7 +239,13 @@ impl Stampede {
                         r.latency.record(now - t0);
                     }
                     if let Some(s) = db.start_next(now, |_, _| {}) {
-                        events.schedule_at(s.done_at, Event::Done { epoch: s.epoch, job: s.job });
+                        events.schedule_at(
+                            s.done_at,
+                            Event::Done {
+                                epoch: s.epoch,
+                                job: s.job,
+                            },
+                        );
                     }
                 }
             }

@@ -27,7 +27,11 @@ pub(crate) struct KeyMap<V> {
 
 impl<V: Copy + PartialEq> KeyMap<V> {
     pub(crate) fn new(empty: V) -> Self {
-        KeyMap { empty, dense: Vec::new(), sparse: HashMap::new() }
+        KeyMap {
+            empty,
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+        }
     }
 
     #[inline]
@@ -82,7 +86,12 @@ pub enum Eviction {
 
 impl Eviction {
     /// All four policies, in a fixed order (for sweeps and tables).
-    pub const ALL: [Eviction; 4] = [Eviction::Lru, Eviction::Lfu, Eviction::Fifo, Eviction::Random];
+    pub const ALL: [Eviction; 4] = [
+        Eviction::Lru,
+        Eviction::Lfu,
+        Eviction::Fifo,
+        Eviction::Random,
+    ];
 
     /// The policy's short name ("LRU", ...).
     pub fn name(self) -> &'static str {
@@ -120,8 +129,23 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn new(key: u64, version: u64, fetched_at: f64, expires_at: f64, dirty: bool) -> Self {
-        Entry { key, version, fetched_at, expires_at, dirty, prev: NIL, next: NIL, rank: (0, 0) }
+    pub(crate) fn new(
+        key: u64,
+        version: u64,
+        fetched_at: f64,
+        expires_at: f64,
+        dirty: bool,
+    ) -> Self {
+        Entry {
+            key,
+            version,
+            fetched_at,
+            expires_at,
+            dirty,
+            prev: NIL,
+            next: NIL,
+            rank: (0, 0),
+        }
     }
 }
 
@@ -220,7 +244,9 @@ impl Store {
         if self.policy != Eviction::Lfu || self.entries.len() < self.capacity {
             return true;
         }
-        self.ranks.first().is_none_or(|weakest| self.counts.get(key) >= weakest.0)
+        self.ranks
+            .first()
+            .is_none_or(|weakest| self.counts.get(key) >= weakest.0)
     }
 
     /// Inserts a key that is not cached, evicting a victim first if the store is full;
@@ -266,8 +292,16 @@ impl Store {
             self.entries.swap(slot, last);
             let moved = self.entries[slot];
             if self.policy.linked() {
-                if moved.prev == NIL { self.head = s } else { self.entries[moved.prev as usize].next = s }
-                if moved.next == NIL { self.tail = s } else { self.entries[moved.next as usize].prev = s }
+                if moved.prev == NIL {
+                    self.head = s
+                } else {
+                    self.entries[moved.prev as usize].next = s
+                }
+                if moved.next == NIL {
+                    self.tail = s
+                } else {
+                    self.entries[moved.next as usize].prev = s
+                }
             }
             self.index.set(moved.key, s);
         }
@@ -302,8 +336,16 @@ impl Store {
     #[inline]
     fn unlink(&mut self, s: u32) {
         let (prev, next) = (self.entries[s as usize].prev, self.entries[s as usize].next);
-        if prev == NIL { self.head = next } else { self.entries[prev as usize].next = next }
-        if next == NIL { self.tail = prev } else { self.entries[next as usize].prev = prev }
+        if prev == NIL {
+            self.head = next
+        } else {
+            self.entries[prev as usize].next = next
+        }
+        if next == NIL {
+            self.tail = prev
+        } else {
+            self.entries[next as usize].prev = prev
+        }
         let e = &mut self.entries[s as usize];
         e.prev = NIL;
         e.next = NIL;
@@ -317,7 +359,11 @@ impl Store {
             e.prev = NIL;
             e.next = old;
         }
-        if old == NIL { self.tail = s } else { self.entries[old as usize].prev = s }
+        if old == NIL {
+            self.tail = s
+        } else {
+            self.entries[old as usize].prev = s
+        }
         self.head = s;
     }
 
@@ -339,7 +385,8 @@ mod tests {
     use super::*;
 
     fn put(s: &mut Store, key: u64, rng: &mut SimRng) -> Option<u64> {
-        s.insert(Entry::new(key, 0, 0.0, f64::INFINITY, false), rng).map(|e| e.key)
+        s.insert(Entry::new(key, 0, 0.0, f64::INFINITY, false), rng)
+            .map(|e| e.key)
     }
 
     fn get(s: &mut Store, key: u64) -> bool {

@@ -26,12 +26,19 @@ fn check(probs: &[f64]) -> Result<usize> {
     if probs.is_empty() {
         return Err(Error::param("probs", "[]", "at least one probability"));
     }
-    if let Some(&bad) = probs.iter().find(|p| !(p.is_finite() && **p >= 0.0 && **p <= 1.0)) {
+    if let Some(&bad) = probs
+        .iter()
+        .find(|p| !(p.is_finite() && **p >= 0.0 && **p <= 1.0))
+    {
         return Err(Error::param("probs", bad, "probabilities in [0, 1]"));
     }
     let sum: f64 = probs.iter().sum();
     if (sum - 1.0).abs() > 1e-6 {
-        return Err(Error::param("probs", format!("(sum {sum})"), "probabilities that sum to 1"));
+        return Err(Error::param(
+            "probs",
+            format!("(sum {sum})"),
+            "probabilities that sum to 1",
+        ));
     }
     Ok(probs.iter().filter(|&&p| p > 0.0).count())
 }
@@ -45,7 +52,11 @@ fn solve_time(capacity: f64, f: impl Fn(f64) -> f64) -> f64 {
     let mut lo = 0.0;
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if f(mid) < capacity { lo = mid } else { hi = mid }
+        if f(mid) < capacity {
+            lo = mid
+        } else {
+            hi = mid
+        }
         if hi - lo <= 1e-13 * hi {
             break;
         }
@@ -61,7 +72,9 @@ pub fn che_time(probs: &[f64], capacity: usize) -> Result<f64> {
     if capacity >= positive_keys {
         return Ok(f64::INFINITY);
     }
-    Ok(solve_time(capacity as f64, |t| probs.iter().map(|&p| -(-p * t).exp_m1()).sum()))
+    Ok(solve_time(capacity as f64, |t| {
+        probs.iter().map(|&p| -(-p * t).exp_m1()).sum()
+    }))
 }
 
 /// The LRU hit ratio by Che's approximation.
@@ -84,7 +97,11 @@ pub fn lru_capacity_for_hit_ratio(probs: &[f64], target: f64) -> Result<usize> {
     let (mut lo, mut hi) = (1usize, positive_keys);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if lru_hit_ratio(probs, mid)? >= target { hi = mid } else { lo = mid + 1 }
+        if lru_hit_ratio(probs, mid)? >= target {
+            hi = mid
+        } else {
+            lo = mid + 1
+        }
     }
     Ok(lo)
 }
@@ -96,7 +113,9 @@ pub fn fifo_time(probs: &[f64], capacity: usize) -> Result<f64> {
     if capacity >= positive_keys {
         return Ok(f64::INFINITY);
     }
-    Ok(solve_time(capacity as f64, |t| probs.iter().map(|&p| p * t / (1.0 + p * t)).sum()))
+    Ok(solve_time(capacity as f64, |t| {
+        probs.iter().map(|&p| p * t / (1.0 + p * t)).sum()
+    }))
 }
 
 /// The FIFO (and random-eviction) hit ratio by the approximation `h = pT / (1 + pT)`.
@@ -159,7 +178,11 @@ pub fn ttl_for_stale_fraction(rate: f64, update_rate: f64, max_stale: f64) -> Re
     let mut lo = 0.0;
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if stale(mid) <= max_stale { lo = mid } else { hi = mid }
+        if stale(mid) <= max_stale {
+            lo = mid
+        } else {
+            hi = mid
+        }
     }
     Ok(lo)
 }
@@ -190,8 +213,11 @@ mod tests {
     #[test]
     fn lru_is_between_fifo_and_lfu_on_a_skewed_popularity() {
         let z = crate::sim::Zipf::new(1000, 0.9).unwrap().probabilities();
-        let (lru, fifo, lfu) =
-            (lru_hit_ratio(&z, 50).unwrap(), fifo_hit_ratio(&z, 50).unwrap(), lfu_hit_ratio(&z, 50).unwrap());
+        let (lru, fifo, lfu) = (
+            lru_hit_ratio(&z, 50).unwrap(),
+            fifo_hit_ratio(&z, 50).unwrap(),
+            lfu_hit_ratio(&z, 50).unwrap(),
+        );
         assert!(fifo < lru && lru < lfu, "{fifo} {lru} {lfu}");
         // The capacity for a target hit ratio is the smallest that reaches it.
         let c = lru_capacity_for_hit_ratio(&z, lru).unwrap();
@@ -214,15 +240,29 @@ mod tests {
         assert!((s - 10.0 * 1e-4 * 0.5 / 11.0).abs() < 1e-8, "{s}");
         let t = ttl_for_stale_fraction(10.0, 0.1, 0.01).unwrap();
         assert!((ttl_stale_fraction(10.0, 0.1, t).unwrap() - 0.01).abs() < 1e-9);
-        assert!(ttl_for_stale_fraction(10.0, 0.0, 0.01).unwrap().is_infinite());
+        assert!(
+            ttl_for_stale_fraction(10.0, 0.0, 0.01)
+                .unwrap()
+                .is_infinite()
+        );
         assert!((stampede_reads(100.0, 0.05).unwrap() - 6.0).abs() < 1e-12);
     }
 
     #[test]
     fn bad_inputs_are_errors() {
         assert!(lru_hit_ratio(&[], 1).is_err());
-        assert!(lru_hit_ratio(&[0.5, 0.6], 1).unwrap_err().to_string().contains("sum to 1"));
-        assert!(fifo_hit_ratio(&[1.0], 0).unwrap_err().to_string().contains("capacity"));
+        assert!(
+            lru_hit_ratio(&[0.5, 0.6], 1)
+                .unwrap_err()
+                .to_string()
+                .contains("sum to 1")
+        );
+        assert!(
+            fifo_hit_ratio(&[1.0], 0)
+                .unwrap_err()
+                .to_string()
+                .contains("capacity")
+        );
         assert!(lfu_hit_ratio(&[-0.5, 1.5], 1).is_err());
         assert!(ttl_hit_ratio(0.0, 1.0).is_err());
         assert!(ttl_for_stale_fraction(1.0, 1.0, 1.0).is_err());

@@ -113,7 +113,11 @@ impl TtlTradeoff {
             let (lambda, mu) = (self.read_rate * p, self.write_rate * p);
             if self.invalidate {
                 // An entry lives min(T, time to the next write): λ·E[min(T, U)] hits per fill.
-                let life = if mu > 0.0 { -(-mu * ttl).exp_m1() / mu } else { ttl };
+                let life = if mu > 0.0 {
+                    -(-mu * ttl).exp_m1() / mu
+                } else {
+                    ttl
+                };
                 hit += p * lambda * life / (1.0 + lambda * life);
             } else {
                 hit += p * theory::ttl_hit_ratio(lambda, ttl)?;
@@ -128,7 +132,9 @@ impl TtlTradeoff {
         let theory = self.theory(ttl)?;
         let keys = self.zipf.n();
         let capacity = self.capacity.unwrap_or(keys as usize);
-        let mut cache = Cache::new(capacity, Eviction::Lru)?.ttl(ttl)?.ttl_jitter(self.jitter)?;
+        let mut cache = Cache::new(capacity, Eviction::Lru)?
+            .ttl(ttl)?
+            .ttl_jitter(self.jitter)?;
         let mut db = vec![0u64; keys as usize];
         let mut rng = SimRng::new(seed);
         let total = self.read_rate + self.write_rate;
@@ -163,7 +169,13 @@ impl TtlTradeoff {
                 }
             }
         }
-        let ratio = |n: u64| if reads == 0 { 0.0 } else { n as f64 / reads as f64 };
+        let ratio = |n: u64| {
+            if reads == 0 {
+                0.0
+            } else {
+                n as f64 / reads as f64
+            }
+        };
         Ok(TtlPoint {
             ttl,
             reads,
@@ -181,9 +193,13 @@ impl TtlTradeoff {
     /// Every TTL in `ttls`, in parallel (point `i` with stream `i` of `seed`).
     pub fn sweep(&self, ttls: &[f64], seed: u64) -> Result<Vec<TtlPoint>> {
         if ttls.is_empty() {
-            return Err(Error::InvalidConfig("a sweep needs at least one TTL".into()));
+            return Err(Error::InvalidConfig(
+                "a sweep needs at least one TTL".into(),
+            ));
         }
-        sweep(seed, ttls, |&ttl, s| self.run(ttl, s)).into_iter().collect()
+        sweep(seed, ttls, |&ttl, s| self.run(ttl, s))
+            .into_iter()
+            .collect()
     }
 }
 
@@ -193,7 +209,12 @@ mod tests {
 
     #[test]
     fn invalidation_removes_staleness_and_longer_ttls_hit_more() {
-        let base = TtlTradeoff::new(1000, 1.0, 1000.0, 50.0).unwrap().duration(100.0).unwrap().warmup(10.0).unwrap();
+        let base = TtlTradeoff::new(1000, 1.0, 1000.0, 50.0)
+            .unwrap()
+            .duration(100.0)
+            .unwrap()
+            .warmup(10.0)
+            .unwrap();
         let points = base.sweep(&[0.1, 10.0], 1).unwrap();
         assert!(points[1].hit_ratio > points[0].hit_ratio);
         assert!(points[1].stale_fraction > points[0].stale_fraction);

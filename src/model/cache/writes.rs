@@ -56,23 +56,43 @@ pub struct Strategy {
 
 impl Strategy {
     /// Look-aside: the application fills on a miss, a write deletes the key.
-    pub const CACHE_ASIDE: Strategy =
-        Strategy { name: "cache-aside", reads: ReadPath::CacheAside, writes: WritePath::Invalidate };
+    pub const CACHE_ASIDE: Strategy = Strategy {
+        name: "cache-aside",
+        reads: ReadPath::CacheAside,
+        writes: WritePath::Invalidate,
+    };
     /// Read-through: the cache loads once per miss (leases), a write deletes the key.
-    pub const READ_THROUGH: Strategy =
-        Strategy { name: "read-through", reads: ReadPath::ReadThrough, writes: WritePath::Invalidate };
+    pub const READ_THROUGH: Strategy = Strategy {
+        name: "read-through",
+        reads: ReadPath::ReadThrough,
+        writes: WritePath::Invalidate,
+    };
     /// Write-through with read-through loads.
-    pub const WRITE_THROUGH: Strategy =
-        Strategy { name: "write-through", reads: ReadPath::ReadThrough, writes: WritePath::WriteThrough };
+    pub const WRITE_THROUGH: Strategy = Strategy {
+        name: "write-through",
+        reads: ReadPath::ReadThrough,
+        writes: WritePath::WriteThrough,
+    };
     /// Write-back with read-through loads.
-    pub const WRITE_BACK: Strategy =
-        Strategy { name: "write-back", reads: ReadPath::ReadThrough, writes: WritePath::WriteBack };
+    pub const WRITE_BACK: Strategy = Strategy {
+        name: "write-back",
+        reads: ReadPath::ReadThrough,
+        writes: WritePath::WriteBack,
+    };
     /// Write-around with look-aside reads.
-    pub const WRITE_AROUND: Strategy =
-        Strategy { name: "write-around", reads: ReadPath::CacheAside, writes: WritePath::WriteAround };
+    pub const WRITE_AROUND: Strategy = Strategy {
+        name: "write-around",
+        reads: ReadPath::CacheAside,
+        writes: WritePath::WriteAround,
+    };
     /// The five strategies, in the order of the lesson's table.
-    pub const ALL: [Strategy; 5] =
-        [Self::CACHE_ASIDE, Self::READ_THROUGH, Self::WRITE_THROUGH, Self::WRITE_BACK, Self::WRITE_AROUND];
+    pub const ALL: [Strategy; 5] = [
+        Self::CACHE_ASIDE,
+        Self::READ_THROUGH,
+        Self::WRITE_THROUGH,
+        Self::WRITE_BACK,
+        Self::WRITE_AROUND,
+    ];
 }
 
 /// The workload and the latencies (see the [module docs](self)).
@@ -126,12 +146,20 @@ pub struct WriteStrategyReport {
 impl WriteStrategyReport {
     /// hits / reads.
     pub fn hit_ratio(&self) -> f64 {
-        if self.reads == 0 { 0.0 } else { self.hits as f64 / self.reads as f64 }
+        if self.reads == 0 {
+            0.0
+        } else {
+            self.hits as f64 / self.reads as f64
+        }
     }
 
     /// stale_reads / reads.
     pub fn stale_fraction(&self) -> f64 {
-        if self.reads == 0 { 0.0 } else { self.stale_reads as f64 / self.reads as f64 }
+        if self.reads == 0 {
+            0.0
+        } else {
+            self.stale_reads as f64 / self.reads as f64
+        }
     }
 }
 
@@ -139,9 +167,19 @@ impl WriteStrategyReport {
 enum Event {
     Read,
     Write,
-    Fill { key: u64, version: u64, lease: Option<Lease>, started: f64, truth: u64 },
-    Invalidate { key: u64 },
-    Flush { key: u64 },
+    Fill {
+        key: u64,
+        version: u64,
+        lease: Option<Lease>,
+        started: f64,
+        truth: u64,
+    },
+    Invalidate {
+        key: u64,
+    },
+    Flush {
+        key: u64,
+    },
 }
 
 impl WriteStrategies {
@@ -200,13 +238,16 @@ impl WriteStrategies {
 
     /// The five strategies on the same requests (the same `seed` for all).
     pub fn compare(&self, seed: u64) -> Result<Vec<WriteStrategyReport>> {
-        sweep(seed, &Strategy::ALL, |s, _| self.run(*s, seed)).into_iter().collect()
+        sweep(seed, &Strategy::ALL, |s, _| self.run(*s, seed))
+            .into_iter()
+            .collect()
     }
 
     /// Runs `strategy` with `seed`. Requests, keys and latencies come from their own
     /// streams of the seed, so every strategy sees the same requests.
     pub fn run(&self, strategy: Strategy, seed: u64) -> Result<WriteStrategyReport> {
-        let mut cache = Cache::new(self.capacity, Eviction::Lru)?.leases(strategy.reads == ReadPath::ReadThrough);
+        let mut cache = Cache::new(self.capacity, Eviction::Lru)?
+            .leases(strategy.reads == ReadPath::ReadThrough);
         if let Some(ttl) = self.ttl {
             cache = cache.ttl(ttl)?;
         }
@@ -250,10 +291,11 @@ impl WriteStrategies {
                 dirty_area += cache.dirty() as f64 * (now - last);
                 last = now;
             }
-            let db_write = |db: &mut Vec<u64>, key: u64, version: u64, r: &mut WriteStrategyReport| {
-                db[key as usize] = db[key as usize].max(version);
-                r.db_writes += measured as u64;
-            };
+            let db_write =
+                |db: &mut Vec<u64>, key: u64, version: u64, r: &mut WriteStrategyReport| {
+                    db[key as usize] = db[key as usize].max(version);
+                    r.db_writes += measured as u64;
+                };
             match event {
                 Event::Read => {
                     events.schedule_at(now + exp(&mut arrivals, self.read_rate), Event::Read);
@@ -271,7 +313,13 @@ impl WriteStrategies {
                         Lookup::Miss { lease, .. } => {
                             r.db_reads += measured as u64;
                             let back = now + self.cache_time + self.db_read.sample(&mut latency);
-                            let fill = Event::Fill { key, version: db[key as usize], lease, started: now, truth: current };
+                            let fill = Event::Fill {
+                                key,
+                                version: db[key as usize],
+                                lease,
+                                started: now,
+                                truth: current,
+                            };
                             events.schedule_at(back, fill);
                         }
                         Lookup::Wait => {
@@ -280,15 +328,23 @@ impl WriteStrategies {
                         }
                     }
                 }
-                Event::Fill { key, version, lease, started, truth: at_start } => {
-                    if let Put::Stored { evicted } = cache.put(key, version, now, lease, &mut evict) {
+                Event::Fill {
+                    key,
+                    version,
+                    lease,
+                    started,
+                    truth: at_start,
+                } => {
+                    if let Put::Stored { evicted } = cache.put(key, version, now, lease, &mut evict)
+                    {
                         let lasting = version < db[key as usize] && invalidating[key as usize] == 0;
                         r.stale_sets += (measured && lasting) as u64;
                         if let Some(e) = evicted.filter(|e| e.dirty) {
                             db_write(&mut db, e.key, e.version, &mut r);
                         }
                     }
-                    let served = std::iter::once((started, at_start)).chain(waiters.remove(&key).unwrap_or_default());
+                    let served = std::iter::once((started, at_start))
+                        .chain(waiters.remove(&key).unwrap_or_default());
                     for (t0, t_truth) in served {
                         if t0 >= self.warmup {
                             r.stale_reads += (version < t_truth) as u64;
@@ -324,7 +380,10 @@ impl WriteStrategies {
                             match path {
                                 WritePath::Invalidate => {
                                     invalidating[key as usize] += 1;
-                                    events.schedule_at(now + ack + self.cache_time, Event::Invalidate { key });
+                                    events.schedule_at(
+                                        now + ack + self.cache_time,
+                                        Event::Invalidate { key },
+                                    );
                                     ack + self.cache_time
                                 }
                                 WritePath::WriteThrough => {
@@ -371,19 +430,35 @@ mod tests {
     use super::*;
 
     fn small() -> WriteStrategies {
-        WriteStrategies::new(2000, 1.0, 2000.0, 200.0).unwrap().duration(30.0, 5.0).unwrap()
+        WriteStrategies::new(2000, 1.0, 2000.0, 200.0)
+            .unwrap()
+            .duration(30.0, 5.0)
+            .unwrap()
     }
 
     #[test]
     fn each_strategy_shows_its_trade_off() {
         let reports = small().compare(3).unwrap();
         let by = |s: Strategy| reports.iter().find(|r| r.strategy == s).unwrap();
-        let (aside, through, back, around) =
-            (by(Strategy::CACHE_ASIDE), by(Strategy::WRITE_THROUGH), by(Strategy::WRITE_BACK), by(Strategy::WRITE_AROUND));
+        let (aside, through, back, around) = (
+            by(Strategy::CACHE_ASIDE),
+            by(Strategy::WRITE_THROUGH),
+            by(Strategy::WRITE_BACK),
+            by(Strategy::WRITE_AROUND),
+        );
         // The same requests reached every strategy.
-        assert!(reports.iter().all(|r| r.reads == aside.reads && r.writes == aside.writes));
+        assert!(
+            reports
+                .iter()
+                .all(|r| r.reads == aside.reads && r.writes == aside.writes)
+        );
         // Write-around never invalidates: by far the most stale reads.
-        assert!(around.stale_reads > 10 * aside.stale_reads.max(1), "{} vs {}", around.stale_reads, aside.stale_reads);
+        assert!(
+            around.stale_reads > 10 * aside.stale_reads.max(1),
+            "{} vs {}",
+            around.stale_reads,
+            aside.stale_reads
+        );
         // Write-back: fastest writes, fewer database writes (coalesced), data at risk.
         assert!(back.write_latency.mean() < aside.write_latency.mean() / 5.0);
         assert!(back.db_writes < aside.db_writes);

@@ -25,7 +25,15 @@ use crate::model::web::{Autoscaler, ScalingSignal, ServerSpec};
 use crate::sim::{Arrivals, Dist, LatencyHistogram, theory};
 
 fn utilisation_below_one(u: f64) -> Result<f64> {
-    if u > 0.0 && u < 1.0 { Ok(u) } else { Err(Error::param("utilisation", u, "in (0, 1): at 1 or more the queues grow without bound")) }
+    if u > 0.0 && u < 1.0 {
+        Ok(u)
+    } else {
+        Err(Error::param(
+            "utilisation",
+            u,
+            "in (0, 1): at 1 or more the queues grow without bound",
+        ))
+    }
 }
 
 /// Balancing policies compared on exactly the same requests (common random numbers),
@@ -72,7 +80,9 @@ impl PolicyComparison {
     /// measured after 100 s.
     pub fn new(speeds: &[f64], utilisation: f64) -> Result<Self> {
         if speeds.is_empty() {
-            return Err(Error::InvalidConfig("a load balancer needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a load balancer needs at least one server".into(),
+            ));
         }
         for &s in speeds {
             positive("speed", s)?;
@@ -122,16 +132,31 @@ impl PolicyComparison {
 
     /// The cluster run for `policy`.
     pub fn cluster(&self, policy: Policy) -> Result<Cluster> {
-        let workload = Workload::open(Arrivals::poisson(self.rate())?, RequestMix::reads(self.cost))?;
-        let specs: Vec<ServerSpec> = self.speeds.iter().map(|&s| ServerSpec::new(1, s)).collect::<Result<_>>()?;
-        Cluster::new(workload, &specs)?.policy(policy).duration(self.duration)?.warmup(self.warmup)
+        let workload = Workload::open(
+            Arrivals::poisson(self.rate())?,
+            RequestMix::reads(self.cost),
+        )?;
+        let specs: Vec<ServerSpec> = self
+            .speeds
+            .iter()
+            .map(|&s| ServerSpec::new(1, s))
+            .collect::<Result<_>>()?;
+        Cluster::new(workload, &specs)?
+            .policy(policy)
+            .duration(self.duration)?
+            .warmup(self.warmup)
     }
 
     /// Runs every policy with the same `seed` (in parallel), in the order given.
     pub fn run(&self, seed: u64) -> Result<Vec<PolicyResult>> {
         self.policies
             .par_iter()
-            .map(|&policy| Ok(PolicyResult { policy, report: self.cluster(policy)?.run(seed)? }))
+            .map(|&policy| {
+                Ok(PolicyResult {
+                    policy,
+                    report: self.cluster(policy)?.run(seed)?,
+                })
+            })
             .collect()
     }
 }
@@ -180,7 +205,11 @@ impl ServerCrash {
     /// of mean 10 ms; no retries; 600 s simulated, latency in 1 s windows.
     pub fn new(servers: usize, utilisation: f64, checks: HealthChecks) -> Result<Self> {
         if servers < 2 {
-            return Err(Error::param("servers", servers, "at least 2 (one crashes, the others carry on)"));
+            return Err(Error::param(
+                "servers",
+                servers,
+                "at least 2 (one crashes, the others carry on)",
+            ));
         }
         Ok(ServerCrash {
             servers,
@@ -254,7 +283,10 @@ impl ServerCrash {
 
     /// The cluster this runs.
     pub fn cluster(&self) -> Result<Cluster> {
-        let workload = Workload::open(Arrivals::poisson(self.rate())?, RequestMix::reads(self.cost))?;
+        let workload = Workload::open(
+            Arrivals::poisson(self.rate())?,
+            RequestMix::reads(self.cost),
+        )?;
         let outage = match self.recover_after {
             Some(d) => FailureModel::outage(self.crash_at, d)?,
             None => FailureModel::crash_at(self.crash_at)?,
@@ -273,7 +305,11 @@ impl ServerCrash {
     /// Runs it with `seed`.
     pub fn run(&self, seed: u64) -> Result<ServerCrashReport> {
         let report = self.cluster()?.run(seed)?;
-        let detected_at = report.detections.iter().find(|d| d.server == 0 && !d.up && d.at >= self.crash_at).map(|d| d.at);
+        let detected_at = report
+            .detections
+            .iter()
+            .find(|d| d.server == 0 && !d.up && d.at >= self.crash_at)
+            .map(|d| d.at);
         let expected = self.checks.detection_delay(self.crash_at);
         Ok(ServerCrashReport {
             crash_at: self.crash_at,
@@ -381,7 +417,11 @@ impl BalancerFailover {
             .error_latency(self.error_latency)?
             .warmup(0.0)?
             .duration(self.duration)?;
-        if with_standby { c.standby_balancer(self.failures.clone(), self.detection) } else { Ok(c) }
+        if with_standby {
+            c.standby_balancer(self.failures.clone(), self.detection)
+        } else {
+            Ok(c)
+        }
     }
 
     /// Runs both with `seed`, in parallel.
@@ -502,12 +542,20 @@ impl Autoscaling {
     }
 
     fn arrivals(&self) -> Result<Arrivals> {
-        Arrivals::poisson(self.peak_rate / (1.0 + self.amplitude))?.diurnal(self.amplitude, self.period, self.period * 14.0 / 24.0)
+        Arrivals::poisson(self.peak_rate / (1.0 + self.amplitude))?.diurnal(
+            self.amplitude,
+            self.period,
+            self.period * 14.0 / 24.0,
+        )
     }
 
     /// The fixed fleet's size: servers needed at the peak at the target utilisation.
     pub fn fixed_servers(&self) -> usize {
-        self.fixed.unwrap_or_else(|| (self.peak_rate * self.cost.mean() / (self.spec.capacity() * self.target())).ceil().max(1.0) as usize)
+        self.fixed.unwrap_or_else(|| {
+            (self.peak_rate * self.cost.mean() / (self.spec.capacity() * self.target()))
+                .ceil()
+                .max(1.0) as usize
+        })
     }
 
     /// The autoscaled cluster (`true`) or the fixed one.
@@ -515,7 +563,8 @@ impl Autoscaling {
         let arrivals = self.arrivals()?;
         let (min, max) = self.autoscaler.limits();
         let servers = if autoscaled {
-            let at_start = arrivals.rate_at(0.0) * self.cost.mean() / (self.spec.capacity() * self.target());
+            let at_start =
+                arrivals.rate_at(0.0) * self.cost.mean() / (self.spec.capacity() * self.target());
             (at_start.ceil() as usize).clamp(min, max)
         } else {
             self.fixed_servers()
@@ -526,14 +575,25 @@ impl Autoscaling {
             .warmup(0.0)?
             .duration(self.period)?
             .time_series(self.window)?;
-        if autoscaled { c.autoscale(self.autoscaler, self.spec) } else { Ok(c) }
+        if autoscaled {
+            c.autoscale(self.autoscaler, self.spec)
+        } else {
+            Ok(c)
+        }
     }
 
     /// Runs both fleets with `seed` (the same requests), in parallel.
     pub fn run(&self, seed: u64) -> Result<AutoscalingReport> {
-        let (auto, fixed) = rayon::join(|| self.cluster(true)?.run(seed), || self.cluster(false)?.run(seed));
+        let (auto, fixed) = rayon::join(
+            || self.cluster(true)?.run(seed),
+            || self.cluster(false)?.run(seed),
+        );
         let (auto, fixed) = (auto?, fixed?);
-        let p99 = |r: &ClusterReport| r.series.as_ref().map_or(Ok(Vec::new()), |s| s.latency.percentile(99.0));
+        let p99 = |r: &ClusterReport| {
+            r.series
+                .as_ref()
+                .map_or(Ok(Vec::new()), |s| s.latency.percentile(99.0))
+        };
         Ok(AutoscalingReport {
             server_hours_auto: auto.server_seconds / 3600.0,
             server_hours_fixed: fixed.server_seconds / 3600.0,
@@ -599,7 +659,11 @@ impl SessionCrash {
     pub fn new(users: u32, servers: usize) -> Result<Self> {
         at_least_one("users", users as usize)?;
         if servers < 2 {
-            return Err(Error::param("servers", servers, "at least 2 (one crashes, the others carry on)"));
+            return Err(Error::param(
+                "servers",
+                servers,
+                "at least 2 (one crashes, the others carry on)",
+            ));
         }
         Ok(SessionCrash {
             users,
@@ -657,8 +721,14 @@ impl SessionCrash {
 
     /// Runs the three set-ups with `seed`, in parallel.
     pub fn run(&self, seed: u64) -> Result<SessionCrashReport> {
-        let shared = SessionStore::Shared { latency: self.store_latency };
-        let setups = [(Policy::Sticky, SessionStore::InMemory), (Policy::RoundRobin, shared), (Policy::RoundRobin, SessionStore::InMemory)];
+        let shared = SessionStore::Shared {
+            latency: self.store_latency,
+        };
+        let setups = [
+            (Policy::Sticky, SessionStore::InMemory),
+            (Policy::RoundRobin, shared),
+            (Policy::RoundRobin, SessionStore::InMemory),
+        ];
         let sides: Vec<SessionSide> = setups
             .par_iter()
             .map(|&(policy, store)| {
@@ -676,9 +746,14 @@ impl SessionCrash {
                 })
             })
             .collect::<Result<_>>()?;
-        let [sticky_in_memory, shared_store, round_robin_in_memory]: [SessionSide; 3] =
-            sides.try_into().map_err(|_| Error::InvalidConfig("expected three session set-ups".into()))?;
-        Ok(SessionCrashReport { sticky_in_memory, shared_store, round_robin_in_memory })
+        let [sticky_in_memory, shared_store, round_robin_in_memory]: [SessionSide; 3] = sides
+            .try_into()
+            .map_err(|_| Error::InvalidConfig("expected three session set-ups".into()))?;
+        Ok(SessionCrashReport {
+            sticky_in_memory,
+            shared_store,
+            round_robin_in_memory,
+        })
     }
 }
 
@@ -688,10 +763,25 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_clear_errors() {
-        assert!(PolicyComparison::new(&[], 0.5).unwrap_err().to_string().contains("at least one server"));
-        assert!(PolicyComparison::new(&[1.0], 1.0).unwrap_err().to_string().contains("utilisation"));
+        assert!(
+            PolicyComparison::new(&[], 0.5)
+                .unwrap_err()
+                .to_string()
+                .contains("at least one server")
+        );
+        assert!(
+            PolicyComparison::new(&[1.0], 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("utilisation")
+        );
         assert!(PolicyComparison::new(&[1.0, 0.0], 0.5).is_err());
-        assert!(PolicyComparison::new(&[1.0], 0.5).unwrap().policies(&[]).is_err());
+        assert!(
+            PolicyComparison::new(&[1.0], 0.5)
+                .unwrap()
+                .policies(&[])
+                .is_err()
+        );
         let h = HealthChecks::new(1.0, 1).unwrap();
         assert!(ServerCrash::new(1, 0.5, h).is_err());
         assert!(SessionCrash::new(0, 2).is_err());
@@ -699,20 +789,46 @@ mod tests {
         assert!(BalancerFailover::new(FailureModel::never(), -1.0).is_err());
         let a = Autoscaler::utilisation(0.6, 60.0).unwrap();
         assert!(Autoscaling::new(0.0, a).is_err());
-        assert!(Autoscaling::new(10.0, a).unwrap().cycle(1.5, 100.0).is_err());
+        assert!(
+            Autoscaling::new(10.0, a)
+                .unwrap()
+                .cycle(1.5, 100.0)
+                .is_err()
+        );
     }
 
     #[test]
     fn autoscaling_follows_the_day_and_costs_less_than_the_peak_fleet() {
         // A compressed day of 4 hours: the peak of 40 req/s × 50 ms is 2 servers of work,
         // 4 servers at the 60 % target; the trough (40 × 0.2 / 1.8 ≈ 4.4 req/s) needs 1.
-        let scaler = Autoscaler::utilisation(0.6, 60.0).unwrap().bounds(1, 20).unwrap().boot_time(60.0).unwrap().cooldown(300.0).unwrap();
-        let r = Autoscaling::new(40.0, scaler).unwrap().cycle(0.8, 14_400.0).unwrap().run(1).unwrap();
+        let scaler = Autoscaler::utilisation(0.6, 60.0)
+            .unwrap()
+            .bounds(1, 20)
+            .unwrap()
+            .boot_time(60.0)
+            .unwrap()
+            .cooldown(300.0)
+            .unwrap();
+        let r = Autoscaling::new(40.0, scaler)
+            .unwrap()
+            .cycle(0.8, 14_400.0)
+            .unwrap()
+            .run(1)
+            .unwrap();
         assert_eq!(r.fixed_servers, 4);
         let peak = r.auto.servers_at(14_400.0 * 14.0 / 24.0);
         let trough = r.auto.servers_at(14_400.0 * 2.0 / 24.0);
-        assert!(peak > trough, "peak {peak}, trough {trough}: {:?}", r.auto.fleet);
-        assert!(r.server_hours_auto < r.server_hours_fixed, "{} vs {}", r.server_hours_auto, r.server_hours_fixed);
+        assert!(
+            peak > trough,
+            "peak {peak}, trough {trough}: {:?}",
+            r.auto.fleet
+        );
+        assert!(
+            r.server_hours_auto < r.server_hours_fixed,
+            "{} vs {}",
+            r.server_hours_auto,
+            r.server_hours_fixed
+        );
         assert!((r.server_hours_fixed - 16.0).abs() < 1e-9);
         assert!(!r.p99_auto.is_empty() && !r.p99_fixed.is_empty());
         assert!(r.auto.stopped_early.is_none() && r.auto.outcomes.lost == 0);
@@ -730,14 +846,32 @@ mod tests {
             .duration(5.0 * 86_400.0)
             .unwrap();
         let r = f.run(2).unwrap();
-        assert!(r.single.downtime > 5.0 * r.pair.downtime, "{} vs {}", r.single.downtime, r.pair.downtime);
-        assert!(r.single.lost > 5 * r.pair.lost.max(1), "{} vs {}", r.single.lost, r.pair.lost);
+        assert!(
+            r.single.downtime > 5.0 * r.pair.downtime,
+            "{} vs {}",
+            r.single.downtime,
+            r.pair.downtime
+        );
+        assert!(
+            r.single.lost > 5 * r.pair.lost.max(1),
+            "{} vs {}",
+            r.single.lost,
+            r.pair.lost
+        );
         assert!(r.pair.failovers > 10);
         // About 60 failures in 5 days: within 3 points of theory for one unit, and the
         // pair within 1 point of the ideal pair.
         let a = r.unit_availability.unwrap();
-        assert!((r.single.availability - a).abs() < 0.03, "{} vs {a}", r.single.availability);
+        assert!(
+            (r.single.availability - a).abs() < 0.03,
+            "{} vs {a}",
+            r.single.availability
+        );
         let ideal = r.ideal_pair_availability.unwrap();
-        assert!((r.pair.availability - ideal).abs() < 0.01, "{} vs {ideal}", r.pair.availability);
+        assert!(
+            (r.pair.availability - ideal).abs() < 0.01,
+            "{} vs {ideal}",
+            r.pair.availability
+        );
     }
 }

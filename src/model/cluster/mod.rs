@@ -29,11 +29,15 @@ pub mod experiments;
 
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::model::balancer::{BalancerStats, HealthChecks, LoadBalancer, Policy};
-use crate::model::failure::{ActiveStandby, FailureModel, RequestOutcomes, RetryPolicy, UptimeMeter};
+use crate::model::failure::{
+    ActiveStandby, FailureModel, RequestOutcomes, RetryPolicy, UptimeMeter,
+};
 use crate::model::load::{RequestKind, Traffic, Workload};
 use crate::model::sessions::{SessionOutcome, SessionStats, SessionStore, Sessions};
 use crate::model::web::{Autoscaler, ScalingSignal, ServerSpec, ServerState, WebTier};
-use crate::sim::{Admission, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, TimeSeries};
+use crate::sim::{
+    Admission, EventQueue, LatencyHistogram, LatencySeries, SimRng, Start, TimeSeries,
+};
 
 /// The web tier behind a load balancer, under a workload.
 #[derive(Debug, Clone)]
@@ -191,7 +195,11 @@ impl ClusterReport {
 
     /// The servers up at time `t` (from [`fleet`](Self::fleet)).
     pub fn servers_at(&self, t: f64) -> usize {
-        self.fleet.iter().take_while(|&&(at, _)| at <= t).last().map_or(0, |&(_, n)| n)
+        self.fleet
+            .iter()
+            .take_while(|&&(at, _)| at <= t)
+            .last()
+            .map_or(0, |&(_, n)| n)
     }
 }
 
@@ -201,7 +209,9 @@ impl Cluster {
     /// 100 s of warm-up.
     pub fn new(workload: Workload, servers: &[ServerSpec]) -> Result<Self> {
         if servers.is_empty() {
-            return Err(Error::InvalidConfig("a web tier needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a web tier needs at least one server".into(),
+            ));
         }
         for s in servers {
             ServerSpec::new(s.workers, s.speed)?;
@@ -234,7 +244,9 @@ impl Cluster {
     /// `n` ≥ 1 identical servers.
     pub fn uniform(workload: Workload, n: usize, spec: ServerSpec) -> Result<Self> {
         if n == 0 {
-            return Err(Error::InvalidConfig("a web tier needs at least one server".into()));
+            return Err(Error::InvalidConfig(
+                "a web tier needs at least one server".into(),
+            ));
         }
         Self::new(workload, &vec![spec; n])
     }
@@ -273,7 +285,11 @@ impl Cluster {
     /// Server `server` fails as `model` says (may be given for several servers).
     pub fn server_failures(mut self, server: usize, model: FailureModel) -> Result<Self> {
         if server >= self.servers.len() {
-            return Err(Error::param("server", server, format!("below {} (the servers of the cluster)", self.servers.len())));
+            return Err(Error::param(
+                "server",
+                server,
+                format!("below {} (the servers of the cluster)", self.servers.len()),
+            ));
         }
         self.server_failures.push((server, model));
         Ok(self)
@@ -455,7 +471,13 @@ struct Levels {
 
 impl Levels {
     fn new(max_k: usize) -> Self {
-        Levels { max_k, counts: vec![0; max_k + 1], area: vec![0.0; max_k + 1], last: vec![0.0; max_k + 1], in_system: 0 }
+        Levels {
+            max_k,
+            counts: vec![0; max_k + 1],
+            area: vec![0.0; max_k + 1],
+            last: vec![0.0; max_k + 1],
+            in_system: 0,
+        }
     }
 
     #[inline]
@@ -464,7 +486,11 @@ impl Levels {
         if from == to || self.max_k == 0 {
             return;
         }
-        let (lo, hi, up) = if to > from { (from + 1, to, true) } else { (to + 1, from, false) };
+        let (lo, hi, up) = if to > from {
+            (from + 1, to, true)
+        } else {
+            (to + 1, from, false)
+        };
         for k in lo..=hi.min(self.max_k) {
             self.area[k] += self.counts[k] as f64 * (now - self.last[k]);
             self.last[k] = now;
@@ -574,8 +600,11 @@ impl<'a> Sim<'a> {
             Some((_, detection)) => ActiveStandby::new(*detection)?,
             None => ActiveStandby::single(),
         };
-        if cfg.store_failures.fails() && !matches!(cfg.sessions, Some(SessionStore::Shared { .. })) {
-            return Err(Error::InvalidConfig("session store failures need sessions in a shared store".into()));
+        if cfg.store_failures.fails() && !matches!(cfg.sessions, Some(SessionStore::Shared { .. }))
+        {
+            return Err(Error::InvalidConfig(
+                "session store failures need sessions in a shared store".into(),
+            ));
         }
         let n = cfg.servers.len();
         let window = cfg.window;
@@ -593,7 +622,9 @@ impl<'a> Sim<'a> {
             rng_balancer: SimRng::stream(seed, 2),
             rng_sessions: SimRng::stream(seed, 3),
             rng_think: SimRng::stream(seed, 4),
-            rng_failures: (0..cfg.server_failures.len() as u64).map(|i| SimRng::stream(seed, 100 + i)).collect(),
+            rng_failures: (0..cfg.server_failures.len() as u64)
+                .map(|i| SimRng::stream(seed, 100 + i))
+                .collect(),
             rng_units: [SimRng::stream(seed, 50), SimRng::stream(seed, 51)],
             rng_store: SimRng::stream(seed, 60),
             levels: Levels::new(cfg.levels),
@@ -601,7 +632,11 @@ impl<'a> Sim<'a> {
             end: cfg.warmup + cfg.duration,
             ended: false,
             response: LatencyHistogram::new(),
-            by_kind: [LatencyHistogram::new(), LatencyHistogram::new(), LatencyHistogram::new()],
+            by_kind: [
+                LatencyHistogram::new(),
+                LatencyHistogram::new(),
+                LatencyHistogram::new(),
+            ],
             interval_latency: LatencyHistogram::with_digits(2),
             last_work: (0.0, 0.0),
             arrived: 0,
@@ -614,7 +649,11 @@ impl<'a> Sim<'a> {
             no_server: 0,
             fleet: vec![(0.0, n)],
             series: match window {
-                Some(w) => Some(ClusterSeries { latency: LatencySeries::new(w)?, completions: TimeSeries::new(w)?, failures: TimeSeries::new(w)? }),
+                Some(w) => Some(ClusterSeries {
+                    latency: LatencySeries::new(w)?,
+                    completions: TimeSeries::new(w)?,
+                    failures: TimeSeries::new(w)?,
+                }),
                 None => None,
             },
             timed_out: Vec::new(),
@@ -711,7 +750,11 @@ impl<'a> Sim<'a> {
             }
             Traffic::Closed { .. } => {
                 for user in 0..self.cfg.workload.population().users() {
-                    let t = self.cfg.workload.think_time(&mut self.rng_think).unwrap_or(0.0);
+                    let t = self
+                        .cfg
+                        .workload
+                        .think_time(&mut self.rng_think)
+                        .unwrap_or(0.0);
                     self.events.schedule_at(t, Ev::Send(user));
                 }
             }
@@ -738,7 +781,9 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule_server_outage(&mut self, i: usize, after: f64) {
-        if let Some(o) = self.cfg.server_failures[i].1.next_outage(after, &mut self.rng_failures[i])
+        if let Some(o) = self.cfg.server_failures[i]
+            .1
+            .next_outage(after, &mut self.rng_failures[i])
             && o.start < self.end
         {
             self.events.schedule_at(o.start, Ev::ServerDown(i as u32));
@@ -757,7 +802,8 @@ impl<'a> Sim<'a> {
         if let Some(o) = model.next_outage(after, &mut self.rng_units[unit])
             && o.start < self.end
         {
-            self.events.schedule_at(o.start, Ev::BalancerDown(unit as u8));
+            self.events
+                .schedule_at(o.start, Ev::BalancerDown(unit as u8));
             if o.end.is_finite() {
                 self.events.schedule_at(o.end, Ev::BalancerUp(unit as u8));
             }
@@ -765,7 +811,10 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule_store_outage(&mut self, after: f64) {
-        if let Some(o) = self.cfg.store_failures.next_outage(after, &mut self.rng_store)
+        if let Some(o) = self
+            .cfg
+            .store_failures
+            .next_outage(after, &mut self.rng_store)
             && o.start < self.end
         {
             self.events.schedule_at(o.start, Ev::StoreDown);
@@ -784,7 +833,14 @@ impl<'a> Sim<'a> {
     fn new_job(&mut self, now: f64, user: u32, kind: RequestKind, cost: f64) -> Job {
         let measured = self.in_window(now);
         self.arrived += measured as u64;
-        Job { arrived: now, cost, user, kind, attempts: 0, measured }
+        Job {
+            arrived: now,
+            cost,
+            user,
+            kind,
+            attempts: 0,
+            measured,
+        }
     }
 
     fn arrival(&mut self, now: f64) {
@@ -859,7 +915,14 @@ impl<'a> Sim<'a> {
 
     #[inline]
     fn started(&mut self, server: usize, s: Start<Job>) {
-        self.events.schedule_at(s.done_at, Ev::Done { server: server as u32, epoch: s.epoch, job: s.job });
+        self.events.schedule_at(
+            s.done_at,
+            Ev::Done {
+                server: server as u32,
+                epoch: s.epoch,
+                job: s.job,
+            },
+        );
     }
 
     #[inline]
@@ -909,7 +972,8 @@ impl<'a> Sim<'a> {
 
     #[inline]
     fn fail(&mut self, now: f64, job: Job) {
-        self.events.schedule_at(now + self.cfg.error_latency, Ev::Failed(job));
+        self.events
+            .schedule_at(now + self.cfg.error_latency, Ev::Failed(job));
     }
 
     fn failed(&mut self, now: f64, job: Job) {
@@ -945,7 +1009,11 @@ impl<'a> Sim<'a> {
                 for id in 0..self.believed.len() {
                     let now_believed = self.lb.believes_up(id);
                     if now_believed != self.believed[id] {
-                        self.detections.push(Detection { server: id, at: now, up: now_believed });
+                        self.detections.push(Detection {
+                            server: id,
+                            at: now,
+                            up: now_believed,
+                        });
                     }
                     self.believed[id] = now_believed;
                 }
@@ -959,13 +1027,29 @@ impl<'a> Sim<'a> {
     fn server_down(&mut self, now: f64, i: usize) -> Result<()> {
         let server = self.cfg.server_failures[i].0;
         let before = self.tier.in_system(server);
-        let pinned_users = if self.cfg.policy == Policy::Sticky { self.lb.pinned_users(server) } else { 0 };
-        let was_serving = matches!(self.tier.state(server), Some(ServerState::Up | ServerState::Draining));
+        let pinned_users = if self.cfg.policy == Policy::Sticky {
+            self.lb.pinned_users(server)
+        } else {
+            0
+        };
+        let was_serving = matches!(
+            self.tier.state(server),
+            Some(ServerState::Up | ServerState::Draining)
+        );
         let waiting = self.tier.crash(now, server)?;
         self.levels.change(now, before, 0);
-        let sessions_destroyed = self.sessions.as_mut().map_or(0, |s| s.server_crashed(server));
+        let sessions_destroyed = self
+            .sessions
+            .as_mut()
+            .map_or(0, |s| s.server_crashed(server));
         if was_serving {
-            self.crashes.push(CrashRecord { server, at: now, requests_lost: before, pinned_users, sessions_destroyed });
+            self.crashes.push(CrashRecord {
+                server,
+                at: now,
+                requests_lost: before,
+                pinned_users,
+                sessions_destroyed,
+            });
             if self.in_window(now) {
                 self.counts[server].lost += before as u64;
             }
@@ -987,13 +1071,19 @@ impl<'a> Sim<'a> {
     }
 
     fn scale(&mut self, now: f64) -> Result<()> {
-        let Some((mut scaler, spec)) = self.autoscaler else { return Ok(()) };
+        let Some((mut scaler, spec)) = self.autoscaler else {
+            return Ok(());
+        };
         let observed = match scaler.signal() {
             ScalingSignal::Utilisation { .. } => {
                 let (busy, capacity) = self.tier.work(now);
                 let (b0, c0) = self.last_work;
                 self.last_work = (busy, capacity);
-                if capacity > c0 { (busy - b0) / (capacity - c0) } else { f64::NAN }
+                if capacity > c0 {
+                    (busy - b0) / (capacity - c0)
+                } else {
+                    f64::NAN
+                }
             }
             ScalingSignal::P99 { .. } => {
                 let p = self.interval_latency.p99();
@@ -1020,7 +1110,9 @@ impl<'a> Sim<'a> {
             let id = self.tier.launch(now, spec)?;
             let lb_id = self.lb.add_server(spec.capacity())?;
             if lb_id != id {
-                return Err(Error::InvalidConfig(format!("server ids diverged: tier {id}, balancer {lb_id}")));
+                return Err(Error::InvalidConfig(format!(
+                    "server ids diverged: tier {id}, balancer {lb_id}"
+                )));
             }
             self.lb.mark(id, false)?;
             self.counts.push(ServerCounts::default());
@@ -1028,9 +1120,12 @@ impl<'a> Sim<'a> {
             self.events.schedule_at(now + boot, Ev::Ready(id as u32));
         }
         for _ in desired..active {
-            let newest = (0..self.tier.len())
-                .rev()
-                .find(|&id| matches!(self.tier.state(id), Some(ServerState::Up | ServerState::Booting)));
+            let newest = (0..self.tier.len()).rev().find(|&id| {
+                matches!(
+                    self.tier.state(id),
+                    Some(ServerState::Up | ServerState::Booting)
+                )
+            });
             if let Some(id) = newest {
                 self.lb.remove_server(id)?;
                 self.tier.retire(now, id)?;
@@ -1061,7 +1156,9 @@ impl<'a> Sim<'a> {
         }
         self.ended = true;
         let span = (now - self.start).max(0.0);
-        let utilisation = (0..self.tier.len()).map(|id| self.tier.stats(id, now).map_or(0.0, |s| s.utilisation())).collect();
+        let utilisation = (0..self.tier.len())
+            .map(|id| self.tier.stats(id, now).map_or(0.0, |s| s.utilisation()))
+            .collect();
         self.snapshot = Some(Snapshot {
             utilisation,
             queue_at_least: self.levels.fractions(now, self.cfg.servers.len(), span),
@@ -1071,7 +1168,11 @@ impl<'a> Sim<'a> {
     }
 
     fn report(mut self) -> ClusterReport {
-        let end = if self.stopped_early.is_some() { self.events.now() } else { self.end };
+        let end = if self.stopped_early.is_some() {
+            self.events.now()
+        } else {
+            self.end
+        };
         self.take_snapshot(end);
         let snap = self.snapshot.take().unwrap_or_else(|| Snapshot {
             utilisation: Vec::new(),
@@ -1095,7 +1196,11 @@ impl<'a> Sim<'a> {
             })
             .collect();
         ClusterReport {
-            throughput: if window > 0.0 { self.outcomes.succeeded as f64 / window } else { 0.0 },
+            throughput: if window > 0.0 {
+                self.outcomes.succeeded as f64 / window
+            } else {
+                0.0
+            },
             response: self.response,
             by_kind: self.by_kind,
             arrived: self.arrived,
@@ -1107,7 +1212,11 @@ impl<'a> Sim<'a> {
             sessions: self.sessions.map(|s| s.stats()),
             balancer: BalancerReport {
                 downtime: snap.balancer_down,
-                availability: if window > 0.0 { 1.0 - snap.balancer_down / window } else { 1.0 },
+                availability: if window > 0.0 {
+                    1.0 - snap.balancer_down / window
+                } else {
+                    1.0
+                },
                 failovers: self.pair.failovers(),
                 refused: self.refused_by_balancer,
                 no_server: self.no_server,
@@ -1137,8 +1246,16 @@ mod tests {
             .unwrap();
         let r = c.run(1).unwrap();
         let expect = theory::mm1_mean_response(0.5, 1.0).unwrap();
-        assert!((r.response.mean() - expect).abs() < 0.15 * expect, "{}", r.response.mean());
-        assert!((r.servers[0].utilisation - 0.5).abs() < 0.03, "{}", r.servers[0].utilisation);
+        assert!(
+            (r.response.mean() - expect).abs() < 0.15 * expect,
+            "{}",
+            r.response.mean()
+        );
+        assert!(
+            (r.servers[0].utilisation - 0.5).abs() < 0.03,
+            "{}",
+            r.servers[0].utilisation
+        );
         assert_eq!(r.outcomes.succeeded, r.response.count());
         assert_eq!(r.outcomes.lost, 0);
         assert_eq!(c.offered_utilisation(), Some(0.5));
@@ -1177,7 +1294,11 @@ mod tests {
         let r = c.run(2).unwrap();
         let mean_n: f64 = r.queue_at_least[1..].iter().sum();
         assert!((mean_n - 1.0).abs() < 0.1, "{mean_n}");
-        assert!((r.queue_at_least[1] - 0.5).abs() < 0.02, "{}", r.queue_at_least[1]);
+        assert!(
+            (r.queue_at_least[1] - 0.5).abs() < 0.02,
+            "{}",
+            r.queue_at_least[1]
+        );
     }
 
     #[test]
@@ -1196,24 +1317,40 @@ mod tests {
 
     #[test]
     fn a_dead_balancer_refuses_everything_and_retries_recover_after_it() {
-        let c = Cluster::uniform(Workload::poisson(10.0, 0.01).unwrap(), 2, ServerSpec::unit())
-            .unwrap()
-            .warmup(0.0)
-            .unwrap()
-            .duration(100.0)
-            .unwrap()
-            .balancer_failures(FailureModel::outage(40.0, 10.0).unwrap())
-            .error_latency(1.0)
-            .unwrap();
+        let c = Cluster::uniform(
+            Workload::poisson(10.0, 0.01).unwrap(),
+            2,
+            ServerSpec::unit(),
+        )
+        .unwrap()
+        .warmup(0.0)
+        .unwrap()
+        .duration(100.0)
+        .unwrap()
+        .balancer_failures(FailureModel::outage(40.0, 10.0).unwrap())
+        .error_latency(1.0)
+        .unwrap();
         let r = c.run(3).unwrap();
         assert!((r.balancer.downtime - 10.0).abs() < 1e-9);
         assert!((r.balancer.availability - 0.9).abs() < 1e-9);
         // About 100 requests arrive during the outage; all are lost without retries.
-        assert!(r.outcomes.lost > 60 && r.outcomes.lost < 140, "{}", r.outcomes.lost);
+        assert!(
+            r.outcomes.lost > 60 && r.outcomes.lost < 140,
+            "{}",
+            r.outcomes.lost
+        );
         assert_eq!(r.balancer.refused, r.outcomes.lost);
         // With retries every 4 s (up to 3 times) nearly all of them get through later.
-        let retried = c.clone().retries(RetryPolicy::new(3, 4.0).unwrap()).run(3).unwrap();
-        assert!(retried.outcomes.lost < r.outcomes.lost / 3, "{}", retried.outcomes.lost);
+        let retried = c
+            .clone()
+            .retries(RetryPolicy::new(3, 4.0).unwrap())
+            .run(3)
+            .unwrap();
+        assert!(
+            retried.outcomes.lost < r.outcomes.lost / 3,
+            "{}",
+            retried.outcomes.lost
+        );
         assert!(retried.outcomes.retried > 0);
     }
 
@@ -1238,7 +1375,11 @@ mod tests {
         assert!(r.servers[1].served > 100 && r.servers[2].served > 100);
         // Server-seconds: 400 + 2 × (300 − 100) plus the few seconds the retired ones
         // spent finishing their queues.
-        assert!(r.server_seconds >= 800.0 && r.server_seconds < 810.0, "{}", r.server_seconds);
+        assert!(
+            r.server_seconds >= 800.0 && r.server_seconds < 810.0,
+            "{}",
+            r.server_seconds
+        );
         assert_eq!(r.outcomes.lost, 0);
         assert!(c.clone().scale_at(10.0, 0, 0.0).is_err());
     }
@@ -1246,16 +1387,56 @@ mod tests {
     #[test]
     fn bad_clusters_are_clear_errors() {
         let w = Workload::poisson(1.0, 0.1).unwrap();
-        assert!(Cluster::new(w.clone(), &[]).unwrap_err().to_string().contains("at least one server"));
+        assert!(
+            Cluster::new(w.clone(), &[])
+                .unwrap_err()
+                .to_string()
+                .contains("at least one server")
+        );
         assert!(Cluster::uniform(w.clone(), 0, ServerSpec::unit()).is_err());
         let c = Cluster::uniform(w.clone(), 2, ServerSpec::unit()).unwrap();
-        assert!(c.clone().weights(&[1.0]).unwrap_err().to_string().contains("1 weights for 2 servers"));
-        assert!(c.clone().weights(&[0.0, 0.0]).unwrap_err().to_string().contains("sum to zero"));
+        assert!(
+            c.clone()
+                .weights(&[1.0])
+                .unwrap_err()
+                .to_string()
+                .contains("1 weights for 2 servers")
+        );
+        assert!(
+            c.clone()
+                .weights(&[0.0, 0.0])
+                .unwrap_err()
+                .to_string()
+                .contains("sum to zero")
+        );
         assert!(c.clone().server_failures(2, FailureModel::never()).is_err());
         assert!(c.clone().duration(0.0).is_err());
         assert!(c.clone().queue_levels(0).is_err());
-        assert!(c.clone().session_store_failures(FailureModel::crash_at(1.0).unwrap()).run(1).is_err());
-        assert!(c.autoscale(Autoscaler::utilisation(0.5, 10.0).unwrap(), ServerSpec { workers: 0, speed: 1.0 }).is_err());
-        assert!(Cluster::new(w, &[ServerSpec { workers: 1, speed: -1.0 }]).is_err());
+        assert!(
+            c.clone()
+                .session_store_failures(FailureModel::crash_at(1.0).unwrap())
+                .run(1)
+                .is_err()
+        );
+        assert!(
+            c.autoscale(
+                Autoscaler::utilisation(0.5, 10.0).unwrap(),
+                ServerSpec {
+                    workers: 0,
+                    speed: 1.0
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            Cluster::new(
+                w,
+                &[ServerSpec {
+                    workers: 1,
+                    speed: -1.0
+                }]
+            )
+            .is_err()
+        );
     }
 }

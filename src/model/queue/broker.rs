@@ -104,7 +104,11 @@ pub struct BrokerStats {
 impl BrokerStats {
     /// The time-average number of messages waiting.
     pub fn mean_depth(&self) -> f64 {
-        if self.elapsed > 0.0 { self.depth_area / self.elapsed } else { 0.0 }
+        if self.elapsed > 0.0 {
+            self.depth_area / self.elapsed
+        } else {
+            0.0
+        }
     }
 }
 
@@ -201,7 +205,13 @@ impl<M: Clone> Broker<M> {
         let id = self.next_id;
         self.next_id += 1;
         self.stats.published += 1;
-        self.ready.push_back(Message { id, key, body, published_at: now, attempts: 0 });
+        self.ready.push_back(Message {
+            id,
+            key,
+            body,
+            published_at: now,
+            attempts: 0,
+        });
         self.stats.max_depth = self.stats.max_depth.max(self.ready.len());
         Some(id)
     }
@@ -218,7 +228,12 @@ impl<M: Clone> Broker<M> {
         let tag = self.next_tag;
         self.next_tag += 1;
         self.in_flight.insert(tag, message.clone());
-        Some(Delivery { tag, message, delivered_at: now, deadline: now + self.visibility_timeout })
+        Some(Delivery {
+            tag,
+            message,
+            delivered_at: now,
+            deadline: now + self.visibility_timeout,
+        })
     }
 
     /// The consumer of delivery `tag` is done: the message is deleted. Returns `false`
@@ -303,13 +318,23 @@ mod tests {
         let mut b = Broker::new(10.0).unwrap();
         let id = b.publish(0.0, 7, "pay").unwrap();
         let d = b.receive(1.0).unwrap();
-        assert_eq!((d.message.id, d.message.key, d.message.attempts, d.deadline), (id, 7, 1, 11.0));
+        assert_eq!(
+            (d.message.id, d.message.key, d.message.attempts, d.deadline),
+            (id, 7, 1, 11.0)
+        );
         assert_eq!((b.depth(), b.in_flight()), (0, 1));
         assert!(b.ack(2.0, d.tag));
         assert_eq!(b.backlog(), 0);
-        assert_eq!(b.expire(11.0, d.tag), Returned::NotInFlight, "an acked delivery does not expire");
+        assert_eq!(
+            b.expire(11.0, d.tag),
+            Returned::NotInFlight,
+            "an acked delivery does not expire"
+        );
         let s = b.stats(11.0);
-        assert_eq!((s.published, s.delivered, s.acked, s.expired, s.redelivered), (1, 1, 1, 0, 0));
+        assert_eq!(
+            (s.published, s.delivered, s.acked, s.expired, s.redelivered),
+            (1, 1, 1, 0, 0)
+        );
         // One message waited on [0, 1).
         assert!((s.mean_depth() - 1.0 / 11.0).abs() < 1e-12);
     }
@@ -321,13 +346,22 @@ mod tests {
         let first = b.receive(0.0).unwrap();
         assert_eq!(b.expire(5.0, first.tag), Returned::Requeued);
         let second = b.receive(5.0).unwrap();
-        assert_eq!((second.message.attempts, second.message.id), (2, first.message.id));
+        assert_eq!(
+            (second.message.attempts, second.message.id),
+            (2, first.message.id)
+        );
         assert_ne!(second.tag, first.tag);
-        assert!(!b.ack(6.0, first.tag), "the first consumer finished late: its ack is stale");
+        assert!(
+            !b.ack(6.0, first.tag),
+            "the first consumer finished late: its ack is stale"
+        );
         assert_eq!(b.in_flight(), 1, "the second delivery is still in charge");
         assert!(b.ack(7.0, second.tag));
         let s = b.stats(7.0);
-        assert_eq!((s.delivered, s.redelivered, s.expired, s.stale_acks, s.acked), (2, 1, 1, 1, 1));
+        assert_eq!(
+            (s.delivered, s.redelivered, s.expired, s.stale_acks, s.acked),
+            (2, 1, 1, 1, 1)
+        );
     }
 
     #[test]
@@ -337,7 +371,11 @@ mod tests {
         b.publish(0.0, 2, 'b');
         let a1 = b.receive(0.0).unwrap();
         assert_eq!(b.nack(0.5, a1.tag), Returned::Requeued);
-        assert_eq!(b.receive(0.5).unwrap().message.body, 'b', "a nacked message goes to the back");
+        assert_eq!(
+            b.receive(0.5).unwrap().message.body,
+            'b',
+            "a nacked message goes to the back"
+        );
         let a2 = b.receive(0.5).unwrap();
         assert_eq!(a2.message.attempts, 2);
         assert_eq!(b.expire(5.5, a2.tag), Returned::DeadLettered);
@@ -355,15 +393,30 @@ mod tests {
         assert!(b.publish(0.0, 1, ()).is_some());
         assert!(b.publish(0.0, 2, ()).is_none());
         b.receive(0.0);
-        assert!(b.publish(0.0, 3, ()).is_some(), "capacity counts waiting messages");
+        assert!(
+            b.publish(0.0, 3, ()).is_some(),
+            "capacity counts waiting messages"
+        );
         let s = b.stats(0.0);
         assert_eq!((s.published, s.rejected, s.max_depth), (3, 1, 2));
     }
 
     #[test]
     fn bad_parameters_are_clear_errors() {
-        assert!(Broker::<()>::new(0.0).unwrap_err().to_string().contains("`visibility_timeout` = 0"));
+        assert!(
+            Broker::<()>::new(0.0)
+                .unwrap_err()
+                .to_string()
+                .contains("`visibility_timeout` = 0")
+        );
         assert!(Broker::<()>::new(1.0).unwrap().with_capacity(0).is_err());
-        assert!(Broker::<()>::new(1.0).unwrap().with_max_attempts(0).unwrap_err().to_string().contains("max_attempts"));
+        assert!(
+            Broker::<()>::new(1.0)
+                .unwrap()
+                .with_max_attempts(0)
+                .unwrap_err()
+                .to_string()
+                .contains("max_attempts")
+        );
     }
 }

@@ -210,7 +210,15 @@ mod tests {
         assert_eq!(l.apply(2), 1);
         assert_eq!(l.apply(1), 2);
         assert_eq!(l.apply(1), 3);
-        assert_eq!((l.effects(), l.operations(), l.duplicates(), l.operations_with_duplicates()), (4, 2, 2, 1));
+        assert_eq!(
+            (
+                l.effects(),
+                l.operations(),
+                l.duplicates(),
+                l.operations_with_duplicates()
+            ),
+            (4, 2, 2, 1)
+        );
         assert_eq!((l.times(1), l.times(9)), (3, 0));
     }
 
@@ -225,13 +233,22 @@ mod tests {
 
     #[test]
     fn fates_split_the_unit_interval() {
-        let f = Faults::none().crash_before_effect(0.1).unwrap().ack_lost(0.2).unwrap();
+        let f = Faults::none()
+            .crash_before_effect(0.1)
+            .unwrap()
+            .ack_lost(0.2)
+            .unwrap();
         assert_eq!(f.fate(0.05), Fate::CrashBeforeEffect);
         assert_eq!(f.fate(0.25), Fate::AckLost);
         assert_eq!(f.fate(0.31), Fate::Success);
         assert!(f.any() && !Faults::none().any());
         assert!(Faults::none().ack_lost(1.5).is_err());
-        let e = Faults::none().crash_before_effect(0.7).unwrap().ack_lost(0.5).unwrap_err().to_string();
+        let e = Faults::none()
+            .crash_before_effect(0.7)
+            .unwrap()
+            .ack_lost(0.5)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 1"), "{e}");
     }
 }

@@ -16,12 +16,15 @@
 
 use std::collections::VecDeque;
 
-use super::runaway;
 use super::delivery::Effect;
+use super::runaway;
 use super::system::{Outcome, QueueEvent, QueueStats, QueueSystem};
 use super::workers::Autoscaler;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
-use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Station, TimeSeries};
+use crate::sim::{
+    Admission, Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, Station,
+    TimeSeries,
+};
 
 /// Whether the slow work is done inside the web request or through a queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +110,13 @@ impl Offload {
     /// work and `work_time` of slow work, done by `workers` ≥ 1 workers in queued mode.
     /// Defaults: queued mode, accept queue of 1000, a 5 s downstream timeout, 600 s of
     /// traffic, 10 s windows.
-    pub fn new(arrivals: Arrivals, web_servers: usize, web_time: Dist, work_time: Dist, workers: usize) -> Result<Self> {
+    pub fn new(
+        arrivals: Arrivals,
+        web_servers: usize,
+        web_time: Dist,
+        work_time: Dist,
+        workers: usize,
+    ) -> Result<Self> {
         Ok(Offload {
             arrivals,
             web_servers: at_least_one("web_servers", web_servers)?,
@@ -144,7 +153,10 @@ impl Offload {
 
     /// The downstream is down from `start` for `duration` seconds.
     pub fn outage(mut self, start: f64, duration: f64) -> Result<Self> {
-        self.outage = Some((non_negative("start", start)?, positive("duration", duration)?));
+        self.outage = Some((
+            non_negative("start", start)?,
+            positive("duration", duration)?,
+        ));
         Ok(self)
     }
 
@@ -155,7 +167,11 @@ impl Offload {
             return Err(Error::param(
                 "workers",
                 self.workers,
-                format!("within the autoscaler's range [{}, {}]", autoscaler.min(), autoscaler.max()),
+                format!(
+                    "within the autoscaler's range [{}, {}]",
+                    autoscaler.min(),
+                    autoscaler.max()
+                ),
             ));
         }
         self.autoscaler = Some(autoscaler);
@@ -220,9 +236,19 @@ impl Offload {
             match event {
                 Event::Arrival => {
                     r.requests += 1;
-                    let request = Request { arrived: now, fails: false };
+                    let request = Request {
+                        arrived: now,
+                        fails: false,
+                    };
                     if web.busy() < web.servers() {
-                        self.start_web(now, request, downstream_up, &mut web, &mut events, &mut rng);
+                        self.start_web(
+                            now,
+                            request,
+                            downstream_up,
+                            &mut web,
+                            &mut events,
+                            &mut rng,
+                        );
                     } else if accept.len() < self.web_queue_limit {
                         accept.push_back(request);
                     } else {
@@ -240,9 +266,10 @@ impl Offload {
                     if ok && self.mode == Mode::Queued {
                         let key = next_key;
                         next_key += 1;
-                        let published = q.publish(now, key, request.arrived, &mut rng, &mut |at, e| {
-                            events.schedule_at(at, Event::Queue(e))
-                        })?;
+                        let published =
+                            q.publish(now, key, request.arrived, &mut rng, &mut |at, e| {
+                                events.schedule_at(at, Event::Queue(e))
+                            })?;
                         ok = published.is_some();
                     } else if ok {
                         r.work.record(now - request.arrived);
@@ -260,13 +287,17 @@ impl Offload {
                     }
                 }
                 Event::Queue(e) => {
-                    let outcome = q.handle(now, e, &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+                    let outcome = q.handle(now, e, &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
                     if let Outcome::Processed(p) = outcome
                         && p.effect == Effect::Applied
                     {
                         r.work.record(now - p.body);
                     }
-                    if let Some(why) = runaway(&q.broker().stats(now), q.broker().visibility_timeout(), now) {
+                    if let Some(why) =
+                        runaway(&q.broker().stats(now), q.broker().visibility_timeout(), now)
+                    {
                         r.stopped_early = Some(why);
                         break;
                     }
@@ -281,7 +312,9 @@ impl Offload {
                 }
                 Event::Downstream(up) => {
                     downstream_up = up;
-                    q.set_downstream(now, up, &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)));
+                    q.set_downstream(now, up, &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    });
                 }
             }
             let outage_over = self.outage.is_none_or(|(s, d)| now >= s + d);
@@ -317,7 +350,13 @@ impl Offload {
             }
         }
         if let Admission::Started(s) = web.arrive(now, request, service) {
-            events.schedule_at(s.done_at, Event::WebDone { request: s.job, epoch: s.epoch });
+            events.schedule_at(
+                s.done_at,
+                Event::WebDone {
+                    request: s.job,
+                    epoch: s.epoch,
+                },
+            );
         }
     }
 }
@@ -329,12 +368,21 @@ mod tests {
     fn offload(mode: Mode) -> Offload {
         // 100 req/s; 8 threads; 2 ms of web work and 50 ms of slow work; 8 workers.
         // Synchronous capacity 8 / 0.052 ≈ 154 req/s, queued web capacity 4000 req/s.
-        let arrivals = Arrivals::poisson(100.0).unwrap().burst(100.0, 30.0, 3.0).unwrap();
-        Offload::new(arrivals, 8, Dist::exponential(0.002).unwrap(), Dist::exponential(0.05).unwrap(), 8)
+        let arrivals = Arrivals::poisson(100.0)
             .unwrap()
-            .mode(mode)
-            .duration(300.0)
-            .unwrap()
+            .burst(100.0, 30.0, 3.0)
+            .unwrap();
+        Offload::new(
+            arrivals,
+            8,
+            Dist::exponential(0.002).unwrap(),
+            Dist::exponential(0.05).unwrap(),
+            8,
+        )
+        .unwrap()
+        .mode(mode)
+        .duration(300.0)
+        .unwrap()
     }
 
     #[test]
@@ -343,7 +391,12 @@ mod tests {
         let queued = offload(Mode::Queued).run(1).unwrap();
         assert!(sync.web.p99() > 1.0, "sync p99 {}", sync.web.p99());
         assert!(queued.web.p99() < 0.05, "queued p99 {}", queued.web.p99());
-        let depth = queued.queue_depth.means().iter().map(|d| d.1).fold(0.0, f64::max);
+        let depth = queued
+            .queue_depth
+            .means()
+            .iter()
+            .map(|d| d.1)
+            .fold(0.0, f64::max);
         assert!(depth > 1000.0, "the queue absorbs the burst: {depth}");
         assert_eq!(queued.work.count(), queued.ok, "every accepted job is done");
         assert_eq!(sync.requests, sync.ok + sync.failed + sync.rejected);
@@ -352,11 +405,28 @@ mod tests {
 
     #[test]
     fn an_outage_fails_synchronous_requests_and_queued_ones_wait() {
-        let sync = offload(Mode::Synchronous).outage(200.0, 20.0).unwrap().run(2).unwrap();
-        let queued = offload(Mode::Queued).outage(200.0, 20.0).unwrap().run(2).unwrap();
+        let sync = offload(Mode::Synchronous)
+            .outage(200.0, 20.0)
+            .unwrap()
+            .run(2)
+            .unwrap();
+        let queued = offload(Mode::Queued)
+            .outage(200.0, 20.0)
+            .unwrap()
+            .run(2)
+            .unwrap();
         assert!(sync.failed > 0 || sync.rejected > 0);
         assert_eq!((queued.failed, queued.rejected), (0, 0));
         assert_eq!(queued.work.count(), queued.requests);
-        assert!(Offload::new(Arrivals::poisson(1.0).unwrap(), 0, Dist::constant(1.0).unwrap(), Dist::constant(1.0).unwrap(), 1).is_err());
+        assert!(
+            Offload::new(
+                Arrivals::poisson(1.0).unwrap(),
+                0,
+                Dist::constant(1.0).unwrap(),
+                Dist::constant(1.0).unwrap(),
+                1
+            )
+            .is_err()
+        );
     }
 }

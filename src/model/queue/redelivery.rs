@@ -76,7 +76,9 @@ impl RedeliveryReport {
     /// (crashes and errors). Exact when nothing was dead-lettered.
     pub fn expected_duplicates(&self) -> i64 {
         let c = &self.stats.consumers;
-        self.producer_retries as i64 + self.redeliveries() as i64 - c.crashes as i64 - c.errors as i64
+        self.producer_retries as i64 + self.redeliveries() as i64
+            - c.crashes as i64
+            - c.errors as i64
     }
 }
 
@@ -161,7 +163,9 @@ impl Redelivery {
         if let Some(n) = self.max_attempts {
             broker = broker.with_max_attempts(n)?;
         }
-        let mut q = QueueSystem::new(self.workers, self.service)?.with_broker(broker).with_faults(self.faults);
+        let mut q = QueueSystem::new(self.workers, self.service)?
+            .with_broker(broker)
+            .with_faults(self.faults);
         if self.idempotent {
             q = q.idempotent();
         }
@@ -176,7 +180,9 @@ impl Redelivery {
                 Event::Start => {
                     let key = started;
                     started += 1;
-                    q.publish(now, key, (), &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+                    q.publish(now, key, (), &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
                     if self.producer_retry > 0.0 && rng.chance(self.producer_retry) {
                         retries += 1;
                         pending_retries += 1;
@@ -188,11 +194,16 @@ impl Redelivery {
                 }
                 Event::Retry(key) => {
                     pending_retries -= 1;
-                    q.publish(now, key, (), &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+                    q.publish(now, key, (), &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
                 }
                 Event::Queue(e) => {
-                    q.handle(now, e, &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
-                    if let Some(why) = runaway(&q.broker().stats(now), self.visibility_timeout, now) {
+                    q.handle(now, e, &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
+                    if let Some(why) = runaway(&q.broker().stats(now), self.visibility_timeout, now)
+                    {
                         stopped_early = Some(why);
                         break;
                     }
@@ -226,7 +237,15 @@ mod tests {
     #[test]
     fn without_faults_every_operation_applies_once() {
         let r = Redelivery::new(1_000).unwrap().run(1).unwrap();
-        assert_eq!((r.operations, r.published, r.stats.effects, r.duplicate_effects()), (1_000, 1_000, 1_000, 0));
+        assert_eq!(
+            (
+                r.operations,
+                r.published,
+                r.stats.effects,
+                r.duplicate_effects()
+            ),
+            (1_000, 1_000, 1_000, 0)
+        );
         assert_eq!((r.redeliveries(), r.never_applied), (0, 0));
         assert!(r.stopped_early.is_none());
     }
@@ -234,7 +253,13 @@ mod tests {
     #[test]
     fn poison_messages_are_dead_lettered_after_max_attempts() {
         let faults = Faults::none().poison(0.1).unwrap();
-        let r = Redelivery::new(2_000).unwrap().faults(faults).max_attempts(3).unwrap().run(4).unwrap();
+        let r = Redelivery::new(2_000)
+            .unwrap()
+            .faults(faults)
+            .max_attempts(3)
+            .unwrap()
+            .run(4)
+            .unwrap();
         let poison = r.stats.consumers.poison_messages;
         assert!(poison > 100, "{poison}");
         assert_eq!(r.stats.broker.dead_lettered, poison);
@@ -254,7 +279,9 @@ mod tests {
             .unwrap()
             .run(1)
             .unwrap();
-        let why = r.stopped_early.expect("messages that never settle must stop the run");
+        let why = r
+            .stopped_early
+            .expect("messages that never settle must stop the run");
         assert!(why.contains("visibility timeout"), "{why}");
     }
 
@@ -264,7 +291,13 @@ mod tests {
         let r = Redelivery::new(1).unwrap();
         assert!(r.clone().rate(0.0).is_err());
         assert!(r.clone().max_attempts(0).is_err());
-        assert!(r.clone().producer_retries(1.5, 1.0).unwrap_err().to_string().contains("producer_retry"));
+        assert!(
+            r.clone()
+                .producer_retries(1.5, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("producer_retry")
+        );
         assert!(r.producer_retries(0.5, 0.0).is_err());
     }
 }

@@ -247,7 +247,9 @@ impl<M: Clone> QueueSystem<M> {
                 ));
             }
         }
-        let Some(id) = self.broker.publish(now, key, body) else { return Ok(None) };
+        let Some(id) = self.broker.publish(now, key, body) else {
+            return Ok(None);
+        };
         if self.faults.poison_probability() > 0.0 && rng.chance(self.faults.poison_probability()) {
             self.poison.insert(id);
             self.counts.poison_messages += 1;
@@ -265,7 +267,11 @@ impl<M: Clone> QueueSystem<M> {
         schedule: &mut impl FnMut(f64, QueueEvent<M>),
     ) -> Result<Outcome<M>> {
         let outcome = match event {
-            QueueEvent::Done { delivery, epoch, fate } => Outcome::Processed(self.done(now, delivery, epoch, fate)),
+            QueueEvent::Done {
+                delivery,
+                epoch,
+                fate,
+            } => Outcome::Processed(self.done(now, delivery, epoch, fate)),
             QueueEvent::Deadline { tag } => match self.broker.expire(now, tag) {
                 Returned::Requeued => Outcome::Requeued,
                 Returned::DeadLettered => Outcome::DeadLettered,
@@ -291,7 +297,13 @@ impl<M: Clone> QueueSystem<M> {
 
     /// The downstream the workers write to goes down (`up = false`: the work in hand will
     /// fail and be nacked, and no new message is taken) or comes back (`up = true`).
-    pub fn set_downstream(&mut self, now: f64, up: bool, rng: &mut SimRng, schedule: &mut impl FnMut(f64, QueueEvent<M>)) {
+    pub fn set_downstream(
+        &mut self,
+        now: f64,
+        up: bool,
+        rng: &mut SimRng,
+        schedule: &mut impl FnMut(f64, QueueEvent<M>),
+    ) {
         self.downstream_up = up;
         if up {
             self.pool.resume();
@@ -376,9 +388,16 @@ impl<M: Clone> QueueSystem<M> {
     }
 
     #[inline]
-    fn dispatch(&mut self, now: f64, rng: &mut SimRng, schedule: &mut impl FnMut(f64, QueueEvent<M>)) {
+    fn dispatch(
+        &mut self,
+        now: f64,
+        rng: &mut SimRng,
+        schedule: &mut impl FnMut(f64, QueueEvent<M>),
+    ) {
         while self.pool.can_start() {
-            let Some(delivery) = self.broker.receive(now) else { break };
+            let Some(delivery) = self.broker.receive(now) else {
+                break;
+            };
             let fate = if self.poison.contains(&delivery.message.id) {
                 Fate::Error
             } else if self.faults.any() {
@@ -388,7 +407,14 @@ impl<M: Clone> QueueSystem<M> {
             };
             let (tag, deadline) = (delivery.tag, delivery.deadline);
             if let Some(s) = self.pool.start(now, delivery, rng) {
-                schedule(s.done_at, QueueEvent::Done { delivery: s.job, epoch: s.epoch, fate });
+                schedule(
+                    s.done_at,
+                    QueueEvent::Done {
+                        delivery: s.job,
+                        epoch: s.epoch,
+                        fate,
+                    },
+                );
                 schedule(deadline, QueueEvent::Deadline { tag });
             }
         }
@@ -401,14 +427,22 @@ mod tests {
     use crate::sim::EventQueue;
 
     /// Runs `q` until no event is left (or `until`), returning the outcomes.
-    fn drive(q: &mut QueueSystem<()>, events: &mut EventQueue<QueueEvent<()>>, rng: &mut SimRng, until: f64) -> Vec<Outcome<()>> {
+    fn drive(
+        q: &mut QueueSystem<()>,
+        events: &mut EventQueue<QueueEvent<()>>,
+        rng: &mut SimRng,
+        until: f64,
+    ) -> Vec<Outcome<()>> {
         let mut out = Vec::new();
         while let Some(at) = events.peek_time() {
             if at > until {
                 break;
             }
             let (now, e) = events.pop().unwrap();
-            out.push(q.handle(now, e, rng, &mut |at, e| events.schedule_at(at, e)).unwrap());
+            out.push(
+                q.handle(now, e, rng, &mut |at, e| events.schedule_at(at, e))
+                    .unwrap(),
+            );
         }
         out
     }
@@ -419,7 +453,8 @@ mod tests {
         let mut ev = EventQueue::new();
         let mut rng = SimRng::new(1);
         for key in 0..3 {
-            q.publish(0.0, key, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+            q.publish(0.0, key, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+                .unwrap();
         }
         assert_eq!((q.broker().depth(), q.pool().busy()), (2, 1));
         let out = drive(&mut q, &mut ev, &mut rng, f64::INFINITY);
@@ -430,8 +465,14 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(done.iter().map(|p| p.delivered_at).collect::<Vec<_>>(), vec![0.0, 1.0, 2.0]);
-        assert!(done.iter().all(|p| p.acked && p.effect == Effect::Applied && p.attempt == 1));
+        assert_eq!(
+            done.iter().map(|p| p.delivered_at).collect::<Vec<_>>(),
+            vec![0.0, 1.0, 2.0]
+        );
+        assert!(
+            done.iter()
+                .all(|p| p.acked && p.effect == Effect::Applied && p.attempt == 1)
+        );
         assert!(q.is_idle());
         let s = q.stats(3.0);
         assert_eq!((s.effects, s.duplicate_effects, s.broker.acked), (3, 0, 3));
@@ -443,28 +484,53 @@ mod tests {
         // One message, 2 workers, processing 3 s, timeout 2 s, at most 2 attempts: the
         // second worker gets it at t = 2 and both apply the effect.
         let broker = Broker::new(2.0).unwrap().with_max_attempts(2).unwrap();
-        let mut q = QueueSystem::new(2, Dist::constant(3.0).unwrap()).unwrap().with_broker(broker);
+        let mut q = QueueSystem::new(2, Dist::constant(3.0).unwrap())
+            .unwrap()
+            .with_broker(broker);
         let mut ev = EventQueue::new();
         let mut rng = SimRng::new(1);
-        q.publish(0.0, 42, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+        q.publish(0.0, 42, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+            .unwrap();
         let out = drive(&mut q, &mut ev, &mut rng, f64::INFINITY);
         assert!(out.contains(&Outcome::Requeued) && out.contains(&Outcome::DeadLettered));
         let s = q.stats(10.0);
-        assert_eq!((s.broker.delivered, s.effects, s.duplicate_effects), (2, 2, 1));
-        assert_eq!((s.consumers.late, s.consumers.late_acks, s.broker.dead_lettered), (2, 2, 1));
+        assert_eq!(
+            (s.broker.delivered, s.effects, s.duplicate_effects),
+            (2, 2, 1)
+        );
+        assert_eq!(
+            (
+                s.consumers.late,
+                s.consumers.late_acks,
+                s.broker.dead_lettered
+            ),
+            (2, 2, 1)
+        );
         assert_eq!(q.ledger().times(42), 2);
     }
 
     #[test]
     fn idempotency_suppresses_the_second_effect() {
         let broker = Broker::new(2.0).unwrap().with_max_attempts(2).unwrap();
-        let mut q = QueueSystem::new(2, Dist::constant(3.0).unwrap()).unwrap().with_broker(broker).idempotent();
+        let mut q = QueueSystem::new(2, Dist::constant(3.0).unwrap())
+            .unwrap()
+            .with_broker(broker)
+            .idempotent();
         let mut ev = EventQueue::new();
         let mut rng = SimRng::new(1);
-        q.publish(0.0, 42, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+        q.publish(0.0, 42, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+            .unwrap();
         drive(&mut q, &mut ev, &mut rng, f64::INFINITY);
         let s = q.stats(10.0);
-        assert_eq!((s.broker.delivered, s.effects, s.duplicate_effects, s.suppressed), (2, 1, 0, 1));
+        assert_eq!(
+            (
+                s.broker.delivered,
+                s.effects,
+                s.duplicate_effects,
+                s.suppressed
+            ),
+            (2, 1, 0, 1)
+        );
     }
 
     #[test]
@@ -472,11 +538,17 @@ mod tests {
         let mut q = QueueSystem::new(1, Dist::constant(1.0).unwrap()).unwrap();
         let mut ev = EventQueue::new();
         let mut rng = SimRng::new(1);
-        q.publish(0.0, 1, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+        q.publish(0.0, 1, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+            .unwrap();
         q.set_downstream(0.5, false, &mut rng, &mut |at, e| ev.schedule_at(at, e));
-        q.publish(0.6, 2, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+        q.publish(0.6, 2, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+            .unwrap();
         drive(&mut q, &mut ev, &mut rng, 5.0);
-        assert_eq!(q.broker().depth(), 2, "the failed message and the new one wait");
+        assert_eq!(
+            q.broker().depth(),
+            2,
+            "the failed message and the new one wait"
+        );
         assert_eq!(q.counts().downstream_failures, 1);
         q.set_downstream(5.0, true, &mut rng, &mut |at, e| ev.schedule_at(at, e));
         drive(&mut q, &mut ev, &mut rng, f64::INFINITY);
@@ -487,20 +559,34 @@ mod tests {
     #[test]
     fn poison_needs_a_dead_letter_queue() {
         let faults = Faults::none().poison(0.5).unwrap();
-        let mut q = QueueSystem::new(1, Dist::constant(1.0).unwrap()).unwrap().with_faults(faults);
+        let mut q = QueueSystem::new(1, Dist::constant(1.0).unwrap())
+            .unwrap()
+            .with_faults(faults);
         let mut rng = SimRng::new(1);
-        let e = q.publish(0.0, 1, (), &mut rng, &mut |_, _| {}).unwrap_err().to_string();
+        let e = q
+            .publish(0.0, 1, (), &mut rng, &mut |_, _| {})
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("max_attempts"), "{e}");
     }
 
     #[test]
     fn the_autoscaler_ticks_and_adds_workers() {
-        let rule = Autoscaler::new(1, 5, 2.0).unwrap().interval(1.0).unwrap().boot_time(0.5).unwrap();
-        let mut q = QueueSystem::new(1, Dist::constant(10.0).unwrap()).unwrap().with_autoscaler(rule).unwrap();
+        let rule = Autoscaler::new(1, 5, 2.0)
+            .unwrap()
+            .interval(1.0)
+            .unwrap()
+            .boot_time(0.5)
+            .unwrap();
+        let mut q = QueueSystem::new(1, Dist::constant(10.0).unwrap())
+            .unwrap()
+            .with_autoscaler(rule)
+            .unwrap();
         let mut ev = EventQueue::new();
         let mut rng = SimRng::new(1);
         for key in 0..8 {
-            q.publish(0.0, key, (), &mut rng, &mut |at, e| ev.schedule_at(at, e)).unwrap();
+            q.publish(0.0, key, (), &mut rng, &mut |at, e| ev.schedule_at(at, e))
+                .unwrap();
         }
         drive(&mut q, &mut ev, &mut rng, 1.6);
         // At t = 1 the backlog is 8 → 4 workers asked for, ready at 1.5.

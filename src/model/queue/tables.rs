@@ -11,7 +11,11 @@ const COLUMNS: &str = "columns of one row have equal lengths and distinct names"
 /// Counts, waits, utilisation, cost and drain time of a worker-queue run.
 impl ToTable for WorkerQueueReport {
     fn to_table(&self) -> Table {
-        let p_wait = if self.served > 0 { self.waited as f64 / self.served as f64 } else { f64::NAN };
+        let p_wait = if self.served > 0 {
+            self.waited as f64 / self.served as f64
+        } else {
+            f64::NAN
+        };
         Table::builder()
             .column("published", [self.published])
             .column("served", [self.served])
@@ -52,7 +56,10 @@ impl ToTable for OffloadReport {
             .column("web p99 (ms)", [self.web.p99() * 1e3])
             .column("work p99 (s)", [self.work.p99()])
             .column("max queue depth", [max_depth])
-            .column("worker-seconds", [self.queue.as_ref().map(|q| q.worker_seconds)])
+            .column(
+                "worker-seconds",
+                [self.queue.as_ref().map(|q| q.worker_seconds)],
+            )
             .build()
             .expect(COLUMNS)
     }
@@ -85,21 +92,34 @@ mod tests {
 
     #[test]
     fn reports_are_one_row_tables_and_slices_stack() {
-        let w = WorkerQueue::mmc(2.0, 1.0, 3).unwrap().messages(500).unwrap().run(1).unwrap();
+        let w = WorkerQueue::mmc(2.0, 1.0, 3)
+            .unwrap()
+            .messages(500)
+            .unwrap()
+            .run(1)
+            .unwrap();
         assert_eq!(w.to_table().frame().shape(), (1, 11));
         let offload = |mode| {
-            Offload::new(Arrivals::poisson(10.0).unwrap(), 2, Dist::constant(0.01).unwrap(), Dist::constant(0.05).unwrap(), 1)
-                .unwrap()
-                .mode(mode)
-                .duration(20.0)
-                .unwrap()
-                .run(1)
-                .unwrap()
+            Offload::new(
+                Arrivals::poisson(10.0).unwrap(),
+                2,
+                Dist::constant(0.01).unwrap(),
+                Dist::constant(0.05).unwrap(),
+                1,
+            )
+            .unwrap()
+            .mode(mode)
+            .duration(20.0)
+            .unwrap()
+            .run(1)
+            .unwrap()
         };
         let both = [offload(Mode::Synchronous), offload(Mode::Queued)];
         let table = both.to_table();
         assert_eq!(table.frame().shape(), (2, 10));
-        assert!(table.to_markdown().contains("synchronous") && table.to_markdown().contains("queued"));
+        assert!(
+            table.to_markdown().contains("synchronous") && table.to_markdown().contains("queued")
+        );
         let r = Redelivery::new(100).unwrap().run(1).unwrap();
         assert_eq!(r.to_table().frame().shape(), (1, 9));
     }

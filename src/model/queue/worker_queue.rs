@@ -9,9 +9,9 @@
 //! drain.
 
 use super::broker::Broker;
+use super::runaway;
 use super::system::{Outcome, QueueEvent, QueueStats, QueueSystem};
 use super::workers::Autoscaler;
-use super::runaway;
 use crate::error::{Error, Result, at_least_one, non_negative, positive};
 use crate::sim::{Arrivals, Dist, EventQueue, LatencyHistogram, LatencySeries, SimRng, TimeSeries};
 
@@ -147,7 +147,11 @@ impl WorkerQueue {
             return Err(Error::param(
                 "workers",
                 self.workers,
-                format!("within the autoscaler's range [{}, {}]", autoscaler.min(), autoscaler.max()),
+                format!(
+                    "within the autoscaler's range [{}, {}]",
+                    autoscaler.min(),
+                    autoscaler.max()
+                ),
             ));
         }
         self.autoscaler = Some(autoscaler);
@@ -156,7 +160,10 @@ impl WorkerQueue {
 
     /// The downstream the workers write to is down from `start` for `duration` seconds.
     pub fn outage(mut self, start: f64, duration: f64) -> Result<Self> {
-        self.outage = Some((non_negative("start", start)?, positive("duration", duration)?));
+        self.outage = Some((
+            non_negative("start", start)?,
+            positive("duration", duration)?,
+        ));
         Ok(self)
     }
 
@@ -215,7 +222,9 @@ impl WorkerQueue {
         let mut r = Tally::default();
 
         for _ in 0..self.backlog {
-            q.publish(0.0, 0, (), &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+            q.publish(0.0, 0, (), &mut rng, &mut |at, e| {
+                events.schedule_at(at, Event::Queue(e))
+            })?;
         }
         let mut drain_time = (self.backlog > 0 && q.broker().depth() == 0).then_some(0.0);
         if let Some((start, duration)) = self.outage {
@@ -241,7 +250,9 @@ impl WorkerQueue {
                 Event::Publish => {
                     generated += 1;
                     let measured = generated > self.warmup;
-                    let id = q.publish(now, 0, (), &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+                    let id = q.publish(now, 0, (), &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
                     if measured {
                         match id {
                             Some(id) => {
@@ -262,7 +273,9 @@ impl WorkerQueue {
                     }
                 }
                 Event::Queue(e) => {
-                    let outcome = q.handle(now, e, &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)))?;
+                    let outcome = q.handle(now, e, &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    })?;
                     if let Outcome::Processed(p) = outcome
                         && first_measured.is_some_and(|f| p.id >= f)
                     {
@@ -280,7 +293,8 @@ impl WorkerQueue {
                             }
                         }
                     }
-                    if let Some(why) = runaway(&q.broker().stats(now), self.visibility_timeout, now) {
+                    if let Some(why) = runaway(&q.broker().stats(now), self.visibility_timeout, now)
+                    {
                         stopped_early = Some(why);
                         break;
                     }
@@ -293,7 +307,9 @@ impl WorkerQueue {
                     }
                 }
                 Event::Downstream(up) => {
-                    q.set_downstream(now, up, &mut rng, &mut |at, e| events.schedule_at(at, Event::Queue(e)));
+                    q.set_downstream(now, up, &mut rng, &mut |at, e| {
+                        events.schedule_at(at, Event::Queue(e))
+                    });
                 }
             }
             if drain_time.is_none() && self.backlog > 0 && q.broker().depth() == 0 {
@@ -352,7 +368,11 @@ mod tests {
 
     #[test]
     fn a_small_run_serves_every_message_and_is_reproducible() {
-        let q = WorkerQueue::mmc(3.0, 1.0, 4).unwrap().messages(2_000).unwrap().warmup(100);
+        let q = WorkerQueue::mmc(3.0, 1.0, 4)
+            .unwrap()
+            .messages(2_000)
+            .unwrap()
+            .warmup(100);
         let a = q.run(5).unwrap();
         assert_eq!((a.published, a.served, a.rejected), (2_000, 2_000, 0));
         assert_eq!(a.wait.count(), 2_000);
@@ -364,23 +384,54 @@ mod tests {
 
     #[test]
     fn a_backlog_drains_and_an_overload_stops_with_a_reason() {
-        let q = WorkerQueue::mmc(2.0, 1.0, 4).unwrap().messages(500).unwrap().warmup(0).backlog(200);
+        let q = WorkerQueue::mmc(2.0, 1.0, 4)
+            .unwrap()
+            .messages(500)
+            .unwrap()
+            .warmup(0)
+            .backlog(200);
         let r = q.run(1).unwrap();
         let t = r.drain_time.expect("the backlog drains");
         // 196 waiting at rate 2/s net: about 98 s.
         assert!(t > 50.0 && t < 150.0, "{t}");
-        let over = WorkerQueue::mmc(5.0, 1.0, 4).unwrap().messages(1_000_000).unwrap().max_backlog(1_000).unwrap();
-        let why = over.run(1).unwrap().stopped_early.expect("an overloaded queue must stop");
+        let over = WorkerQueue::mmc(5.0, 1.0, 4)
+            .unwrap()
+            .messages(1_000_000)
+            .unwrap()
+            .max_backlog(1_000)
+            .unwrap();
+        let why = over
+            .run(1)
+            .unwrap()
+            .stopped_early
+            .expect("an overloaded queue must stop");
         assert!(why.contains("utilisation is 1.25"), "{why}");
     }
 
     #[test]
     fn a_bounded_queue_refuses_and_an_outage_is_absorbed() {
-        let q = WorkerQueue::mmc(5.0, 1.0, 10).unwrap().duration(200.0).unwrap().warmup(0);
-        let bounded = q.clone().capacity(20).unwrap().outage(50.0, 50.0).unwrap().run(2).unwrap();
+        let q = WorkerQueue::mmc(5.0, 1.0, 10)
+            .unwrap()
+            .duration(200.0)
+            .unwrap()
+            .warmup(0);
+        let bounded = q
+            .clone()
+            .capacity(20)
+            .unwrap()
+            .outage(50.0, 50.0)
+            .unwrap()
+            .run(2)
+            .unwrap();
         assert!(bounded.rejected > 100, "{}", bounded.rejected);
         assert_eq!(bounded.stats.broker.max_depth, 20);
-        let open = q.outage(50.0, 50.0).unwrap().time_series(10.0).unwrap().run(2).unwrap();
+        let open = q
+            .outage(50.0, 50.0)
+            .unwrap()
+            .time_series(10.0)
+            .unwrap()
+            .run(2)
+            .unwrap();
         assert_eq!(open.rejected, 0);
         let depth = open.series.unwrap().depth.means();
         // About 250 messages pile up during the outage (5/s for 50 s), and drain after.
@@ -391,13 +442,23 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_clear_errors() {
-        assert!(WorkerQueue::mmc(1.0, 1.0, 0).unwrap_err().to_string().contains("`workers` = 0"));
+        assert!(
+            WorkerQueue::mmc(1.0, 1.0, 0)
+                .unwrap_err()
+                .to_string()
+                .contains("`workers` = 0")
+        );
         let q = WorkerQueue::mmc(1.0, 1.0, 2).unwrap();
         assert!(q.clone().messages(0).is_err());
         assert!(q.clone().duration(0.0).is_err());
         assert!(q.clone().outage(-1.0, 1.0).is_err());
         assert!(q.clone().visibility_timeout(0.0).is_err());
         assert!(q.clone().time_series(0.0).is_err());
-        assert!(q.autoscale(Autoscaler::new(3, 5, 1.0).unwrap()).unwrap_err().to_string().contains("autoscaler's range"));
+        assert!(
+            q.autoscale(Autoscaler::new(3, 5, 1.0).unwrap())
+                .unwrap_err()
+                .to_string()
+                .contains("autoscaler's range")
+        );
     }
 }

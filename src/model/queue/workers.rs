@@ -35,7 +35,13 @@ impl Autoscaler {
         if max < min {
             return Err(Error::param("max", max, format!("at least min ({min})")));
         }
-        Ok(Autoscaler { min, max, per_worker: positive("per_worker", per_worker)?, interval: 10.0, boot_time: 20.0 })
+        Ok(Autoscaler {
+            min,
+            max,
+            per_worker: positive("per_worker", per_worker)?,
+            interval: 10.0,
+            boot_time: 20.0,
+        })
     }
 
     /// Seconds between two looks at the backlog (> 0).
@@ -118,7 +124,10 @@ impl<M> WorkerPool<M> {
             return Err(Error::param(
                 "workers",
                 n,
-                format!("within the autoscaler's range [{}, {}]", autoscaler.min, autoscaler.max),
+                format!(
+                    "within the autoscaler's range [{}, {}]",
+                    autoscaler.min, autoscaler.max
+                ),
             ));
         }
         self.autoscaler = Some(autoscaler);
@@ -169,7 +178,12 @@ impl<M> WorkerPool<M> {
     /// A free worker starts processing `delivery` at `now`; the processing time is drawn
     /// from `rng`. `None` if no worker is free (check [`can_start`](Self::can_start)).
     #[inline]
-    pub fn start(&mut self, now: f64, delivery: Delivery<M>, rng: &mut SimRng) -> Option<Start<Delivery<M>>> {
+    pub fn start(
+        &mut self,
+        now: f64,
+        delivery: Delivery<M>,
+        rng: &mut SimRng,
+    ) -> Option<Start<Delivery<M>>> {
         let service = self.service.sample(rng);
         match self.station.arrive(now, delivery, service) {
             Admission::Started(s) => Some(s),
@@ -197,7 +211,9 @@ impl<M> WorkerPool<M> {
     /// once (booting ones first) or starts booting new ones, returned for the caller to
     /// schedule. Without an autoscaler nothing happens.
     pub fn scale(&mut self, now: f64, backlog: usize) -> Result<Option<Boot>> {
-        let Some(rule) = self.autoscaler else { return Ok(None) };
+        let Some(rule) = self.autoscaler else {
+            return Ok(None);
+        };
         self.advance(now);
         let desired = rule.desired(backlog);
         let have = self.provisioned();
@@ -205,13 +221,17 @@ impl<M> WorkerPool<M> {
             let count = desired - have;
             self.booting += count;
             self.peak = self.peak.max(self.provisioned());
-            return Ok(Some(Boot { at: now + rule.boot_time, count }));
+            return Ok(Some(Boot {
+                at: now + rule.boot_time,
+                count,
+            }));
         }
         let excess = have - desired;
         let cancelled = excess.min(self.booting);
         self.booting -= cancelled;
         if excess > cancelled {
-            self.station.set_servers(now, self.station.servers() - (excess - cancelled))?;
+            self.station
+                .set_servers(now, self.station.servers() - (excess - cancelled))?;
         }
         Ok(None)
     }
@@ -222,7 +242,8 @@ impl<M> WorkerPool<M> {
         self.advance(now);
         let joining = count.min(self.booting);
         self.booting -= joining;
-        self.station.set_servers(now, self.station.servers() + joining)
+        self.station
+            .set_servers(now, self.station.servers() + joining)
     }
 
     /// Worker-seconds paid for up to `now` (working or booting).
@@ -272,7 +293,10 @@ fn drain_rate(lambda: f64, mu: f64, c: usize) -> Result<f64> {
         return Err(Error::param(
             "lambda",
             lambda,
-            format!("below the workers' capacity c·μ = {}: otherwise the backlog never drains", c as f64 * mu),
+            format!(
+                "below the workers' capacity c·μ = {}: otherwise the backlog never drains",
+                c as f64 * mu
+            ),
         ));
     }
     Ok(net)
@@ -290,7 +314,12 @@ mod tests {
         assert_eq!(a.desired(11), 3);
         assert_eq!(a.desired(1000), 10);
         assert!(Autoscaler::new(0, 3, 1.0).is_err());
-        assert!(Autoscaler::new(4, 3, 1.0).unwrap_err().to_string().contains("at least min"));
+        assert!(
+            Autoscaler::new(4, 3, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("at least min")
+        );
         assert!(Autoscaler::new(1, 3, 0.0).is_err());
         assert!(a.interval(0.0).is_err());
         assert!(a.boot_time(-1.0).is_err());
@@ -299,10 +328,16 @@ mod tests {
     #[test]
     fn scaling_out_boots_and_scaling_in_cancels_boots_first() {
         let rule = Autoscaler::new(1, 8, 10.0).unwrap().boot_time(5.0).unwrap();
-        let mut pool: WorkerPool<()> = WorkerPool::new(1, Dist::constant(1.0).unwrap()).unwrap().with_autoscaler(rule).unwrap();
+        let mut pool: WorkerPool<()> = WorkerPool::new(1, Dist::constant(1.0).unwrap())
+            .unwrap()
+            .with_autoscaler(rule)
+            .unwrap();
         let boot = pool.scale(0.0, 45).unwrap().unwrap();
         assert_eq!(boot, Boot { at: 5.0, count: 4 });
-        assert_eq!((pool.workers(), pool.booting(), pool.provisioned()), (1, 4, 5));
+        assert_eq!(
+            (pool.workers(), pool.booting(), pool.provisioned()),
+            (1, 4, 5)
+        );
         // The backlog fell before they were ready: 2 are cancelled.
         assert!(pool.scale(2.0, 25).unwrap().is_none());
         assert_eq!(pool.booting(), 2);
@@ -314,8 +349,18 @@ mod tests {
         // Cost: 5 workers on [0, 2), 3 on [2, 6), 1 afterwards.
         assert!((pool.worker_seconds(10.0) - (10.0 + 12.0 + 4.0)).abs() < 1e-12);
         assert_eq!(pool.peak(), 5);
-        assert!(WorkerPool::<()>::new(3, Dist::constant(1.0).unwrap()).unwrap().with_autoscaler(rule.boot_time(0.0).unwrap()).is_ok());
-        assert!(WorkerPool::<()>::new(9, Dist::constant(1.0).unwrap()).unwrap().with_autoscaler(rule).is_err());
+        assert!(
+            WorkerPool::<()>::new(3, Dist::constant(1.0).unwrap())
+                .unwrap()
+                .with_autoscaler(rule.boot_time(0.0).unwrap())
+                .is_ok()
+        );
+        assert!(
+            WorkerPool::<()>::new(9, Dist::constant(1.0).unwrap())
+                .unwrap()
+                .with_autoscaler(rule)
+                .is_err()
+        );
     }
 
     #[test]
@@ -326,7 +371,9 @@ mod tests {
         broker.publish(0.0, 1, ());
         broker.publish(0.0, 2, ());
         assert!(pool.can_start());
-        let s = pool.start(0.0, broker.receive(0.0).unwrap(), &mut rng).unwrap();
+        let s = pool
+            .start(0.0, broker.receive(0.0).unwrap(), &mut rng)
+            .unwrap();
         assert_eq!(s.done_at, 2.0);
         assert!(!pool.can_start());
         assert!(pool.finish(2.0, s.epoch));
@@ -342,7 +389,12 @@ mod tests {
         // sd √(1000 · 18 / 8) = 47.4 s.
         assert!((expected_drain_time(1000, 8.0, 1.0, 10).unwrap() - 500.0).abs() < 1e-9);
         assert!((drain_time_sd(1000, 8.0, 1.0, 10).unwrap() - 2250f64.sqrt()).abs() < 1e-9);
-        assert!(expected_drain_time(10, 10.0, 1.0, 10).unwrap_err().to_string().contains("never drains"));
+        assert!(
+            expected_drain_time(10, 10.0, 1.0, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("never drains")
+        );
         assert!(expected_drain_time(10, 1.0, 1.0, 0).is_err());
     }
 }

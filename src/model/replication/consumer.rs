@@ -46,12 +46,20 @@ pub struct ConsumerReport {
 impl ConsumerReport {
     /// stale / events.
     pub fn stale_fraction(&self) -> f64 {
-        if self.events == 0 { 0.0 } else { self.stale as f64 / self.events as f64 }
+        if self.events == 0 {
+            0.0
+        } else {
+            self.stale as f64 / self.events as f64
+        }
     }
 
     /// primary_reads / events: the load the fix puts back on the primary.
     pub fn primary_share(&self) -> f64 {
-        if self.events == 0 { 0.0 } else { self.primary_reads as f64 / self.events as f64 }
+        if self.events == 0 {
+            0.0
+        } else {
+            self.primary_reads as f64 / self.events as f64
+        }
     }
 }
 
@@ -106,7 +114,9 @@ impl EventConsumer {
 
     /// Every policy on the same events (the same `seed` for each).
     pub fn compare(&self, policies: &[ReadPolicy], seed: u64) -> Result<Vec<ConsumerReport>> {
-        sweep(seed, policies, |p, _| self.run(*p, seed)).into_iter().collect()
+        sweep(seed, policies, |p, _| self.run(*p, seed))
+            .into_iter()
+            .collect()
     }
 
     /// Runs with the consumer reading by `policy`, with `seed`.
@@ -116,7 +126,13 @@ impl EventConsumer {
         let mut arrivals = SimRng::stream(seed, 0);
         let mut lag_rng = SimRng::stream(seed, 1);
         let mut delivery = SimRng::stream(seed, 2);
-        let mut r = ConsumerReport { policy, events: 0, stale: 0, primary_reads: 0, wait: LatencyHistogram::new() };
+        let mut r = ConsumerReport {
+            policy,
+            events: 0,
+            stale: 0,
+            primary_reads: 0,
+            wait: LatencyHistogram::new(),
+        };
         let end = self.warmup + self.duration;
         let exp = |rng: &mut SimRng, rate: f64| -rng.uniform_open0().ln() / rate;
         let mut events = EventQueue::new();
@@ -132,17 +148,25 @@ impl EventConsumer {
                 Event::Save => {
                     events.schedule_at(now + exp(&mut arrivals, self.event_rate), Event::Save);
                     let c = repl.commit(now, &mut lag_rng);
-                    let consume = Event::Consume { committed: now, lsn: c.lsn };
+                    let consume = Event::Consume {
+                        committed: now,
+                        lsn: c.lsn,
+                    };
                     events.schedule_at(now + self.delivery.sample(&mut delivery), consume);
                 }
                 Event::OtherWrite => {
-                    events.schedule_at(now + exp(&mut arrivals, self.other_writes), Event::OtherWrite);
+                    events.schedule_at(
+                        now + exp(&mut arrivals, self.other_writes),
+                        Event::OtherWrite,
+                    );
                     repl.commit(now, &mut lag_rng);
                 }
                 Event::Consume { committed, lsn } => {
                     // The event names the entity; what else it carries (commit time, LSN)
                     // is what the fixes use.
-                    let session = Session { last_write: Some((committed, lsn)) };
+                    let session = Session {
+                        last_write: Some((committed, lsn)),
+                    };
                     let route = router.route(now, &mut repl, &session);
                     if committed >= self.warmup {
                         r.events += 1;
@@ -163,7 +187,10 @@ mod tests {
 
     #[test]
     fn the_bug_and_its_fixes() {
-        let exp = EventConsumer::new(200.0, 2).unwrap().duration(30.0, 2.0).unwrap();
+        let exp = EventConsumer::new(200.0, 2)
+            .unwrap()
+            .duration(30.0, 2.0)
+            .unwrap();
         let policies = [
             ReadPolicy::Replica,
             ReadPolicy::Primary,
@@ -172,15 +199,30 @@ mod tests {
             ReadPolicy::PrimaryAfterWrite { window: 0.1 },
         ];
         let reports = exp.compare(&policies, 7).unwrap();
-        assert!(reports.iter().all(|r| r.events == reports[0].events && r.events > 5000));
+        assert!(
+            reports
+                .iter()
+                .all(|r| r.events == reports[0].events && r.events > 5000)
+        );
         let bug = &reports[0];
-        assert!(bug.stale > 0 && bug.stale_fraction() < 0.5, "sometimes, not always: {}", bug.stale_fraction());
+        assert!(
+            bug.stale > 0 && bug.stale_fraction() < 0.5,
+            "sometimes, not always: {}",
+            bug.stale_fraction()
+        );
         assert_eq!(bug.primary_reads, 0);
         for fix in &reports[1..] {
             assert_eq!(fix.stale, 0, "{}", fix.policy);
         }
-        assert_eq!(reports[1].primary_share(), 1.0, "the author's fix reads the primary every time");
-        assert!(reports[2].primary_share() < 0.5, "the LSN token reads the primary only when replicas lag");
+        assert_eq!(
+            reports[1].primary_share(),
+            1.0,
+            "the author's fix reads the primary every time"
+        );
+        assert!(
+            reports[2].primary_share() < 0.5,
+            "the LSN token reads the primary only when replicas lag"
+        );
         assert!(reports[3].wait.max() > 0.0 && reports[3].primary_reads == 0);
     }
 }

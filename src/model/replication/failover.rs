@@ -80,7 +80,11 @@ impl Failover {
     /// Each commit waits until `k` replicas (0..=replicas) have received it.
     pub fn synchronous(mut self, k: usize) -> Result<Self> {
         if k > self.replicas {
-            return Err(Error::param("sync", k, format!("at most the number of replicas ({})", self.replicas)));
+            return Err(Error::param(
+                "sync",
+                k,
+                format!("at most the number of replicas ({})", self.replicas),
+            ));
         }
         self.sync = k;
         Ok(self)
@@ -166,7 +170,10 @@ impl Failover {
             // Every replica has received LSN ≤ settled: those commits can no longer be
             // lost or in doubt.
             if recent.len() >= prune_at {
-                let settled = (0..repl.replicas()).map(|i| repl.received_lsn(i, t)).min().unwrap_or(0);
+                let settled = (0..repl.replicas())
+                    .map(|i| repl.received_lsn(i, t))
+                    .min()
+                    .unwrap_or(0);
                 recent.retain(|&(arrived, lsn, acked_at)| {
                     let keep = lsn > settled || acked_at > t;
                     if !keep {
@@ -195,17 +202,29 @@ mod tests {
     #[test]
     fn async_loses_the_last_writes_and_sync_loses_none() {
         let lag = LagModel::exponential(0.005, 5000.0).unwrap();
-        let base = Failover::new(2000.0, 2).unwrap().lag(lag).failure(2.0, 1.0, 0.5).unwrap().duration(5.0, 0.5).unwrap();
+        let base = Failover::new(2000.0, 2)
+            .unwrap()
+            .lag(lag)
+            .failure(2.0, 1.0, 0.5)
+            .unwrap()
+            .duration(5.0, 0.5)
+            .unwrap();
         let a = base.clone().run(1).unwrap();
         assert!(a.lost > 0 && a.lost == a.lost_acknowledged, "{a:?}");
         assert!((a.downtime - 1.5).abs() < 1e-9);
         // 1.5 s without a primary at 2000 writes/s: about 3000 refused (Poisson sd ≈ 55).
         assert!((a.rejected as f64 - 3000.0).abs() < 300.0, "{}", a.rejected);
-        assert!(a.write_latency.max() == 0.0, "asynchronous commits are acknowledged at once");
+        assert!(
+            a.write_latency.max() == 0.0,
+            "asynchronous commits are acknowledged at once"
+        );
         let s = base.synchronous(1).unwrap().run(1).unwrap();
         assert_eq!(s.lost_acknowledged, 0);
         assert!(s.in_doubt > 0, "writes in flight when the primary died");
-        assert!(s.write_latency.min() >= 0.005 - 1e-6, "each write waits for the network");
+        assert!(
+            s.write_latency.min() >= 0.005 - 1e-6,
+            "each write waits for the network"
+        );
         assert!(Failover::new(1.0, 1).unwrap().synchronous(2).is_err());
         assert!(Failover::new(1.0, 0).is_err());
     }

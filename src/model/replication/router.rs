@@ -49,7 +49,9 @@ impl fmt::Display for ReadPolicy {
         match self {
             ReadPolicy::Primary => write!(f, "primary only"),
             ReadPolicy::Replica => write!(f, "any replica"),
-            ReadPolicy::PrimaryAfterWrite { window } => write!(f, "primary for {window} s after a write"),
+            ReadPolicy::PrimaryAfterWrite { window } => {
+                write!(f, "primary for {window} s after a write")
+            }
             ReadPolicy::SessionLsn => write!(f, "session LSN token"),
             ReadPolicy::WaitForReplica { timeout } => write!(f, "wait for replica (≤ {timeout} s)"),
         }
@@ -124,14 +126,22 @@ impl ReadRouter {
     /// the primary.
     pub fn route(&mut self, now: f64, repl: &mut Replication, session: &Session) -> Route {
         let n = repl.replicas();
-        let primary = Route { target: Target::Primary, start_at: now, stale: false };
+        let primary = Route {
+            target: Target::Primary,
+            start_at: now,
+            stale: false,
+        };
         if n == 0 {
             return primary;
         }
         let token = session.token();
         let on_replica = |router: &mut Self, repl: &mut Replication| {
             let r = router.round_robin(n);
-            Route { target: Target::Replica(r), start_at: now, stale: repl.applied_lsn(r, now) < token }
+            Route {
+                target: Target::Replica(r),
+                start_at: now,
+                stale: repl.applied_lsn(r, now) < token,
+            }
         };
         match self.policy {
             ReadPolicy::Primary => primary,
@@ -145,15 +155,27 @@ impl ReadRouter {
                 (0..n)
                     .map(|j| (start + j) % n)
                     .find(|&r| repl.applied_lsn(r, now) >= token)
-                    .map_or(primary, |r| Route { target: Target::Replica(r), start_at: now, stale: false })
+                    .map_or(primary, |r| Route {
+                        target: Target::Replica(r),
+                        start_at: now,
+                        stale: false,
+                    })
             }
             ReadPolicy::WaitForReplica { timeout } => {
                 let r = self.round_robin(n);
                 let ready = repl.ready_at(r, token, now);
                 if ready - now <= timeout {
-                    Route { target: Target::Replica(r), start_at: ready, stale: false }
+                    Route {
+                        target: Target::Replica(r),
+                        start_at: ready,
+                        stale: false,
+                    }
                 } else {
-                    Route { target: Target::Primary, start_at: now + timeout, stale: false }
+                    Route {
+                        target: Target::Primary,
+                        start_at: now + timeout,
+                        stale: false,
+                    }
                 }
             }
         }
@@ -182,17 +204,43 @@ mod tests {
         let cases = [
             (ReadPolicy::Replica, Target::Replica(0), at, true),
             (ReadPolicy::Primary, Target::Primary, at, false),
-            (ReadPolicy::PrimaryAfterWrite { window: 0.005 }, Target::Primary, at, false),
-            (ReadPolicy::PrimaryAfterWrite { window: 0.001 }, Target::Replica(0), at, true),
+            (
+                ReadPolicy::PrimaryAfterWrite { window: 0.005 },
+                Target::Primary,
+                at,
+                false,
+            ),
+            (
+                ReadPolicy::PrimaryAfterWrite { window: 0.001 },
+                Target::Replica(0),
+                at,
+                true,
+            ),
             (ReadPolicy::SessionLsn, Target::Primary, at, false),
-            (ReadPolicy::WaitForReplica { timeout: 0.05 }, Target::Replica(0), 0.010, false),
-            (ReadPolicy::WaitForReplica { timeout: 0.001 }, Target::Primary, 0.003, false),
+            (
+                ReadPolicy::WaitForReplica { timeout: 0.05 },
+                Target::Replica(0),
+                0.010,
+                false,
+            ),
+            (
+                ReadPolicy::WaitForReplica { timeout: 0.001 },
+                Target::Primary,
+                0.003,
+                false,
+            ),
         ];
         for (policy, target, start, stale) in cases {
             let (mut repl, session) = lagging();
-            let route = ReadRouter::new(policy).unwrap().route(at, &mut repl, &session);
+            let route = ReadRouter::new(policy)
+                .unwrap()
+                .route(at, &mut repl, &session);
             assert_eq!(route.target, target, "{policy}");
-            assert!((route.start_at - start).abs() < 1e-12, "{policy}: {}", route.start_at);
+            assert!(
+                (route.start_at - start).abs() < 1e-12,
+                "{policy}: {}",
+                route.start_at
+            );
             assert_eq!(route.stale, stale, "{policy}");
         }
     }
@@ -201,10 +249,18 @@ mod tests {
     fn replicas_take_turns_and_caught_up_replicas_serve_lsn_sessions() {
         let (mut repl, session) = lagging();
         let mut router = ReadRouter::new(ReadPolicy::SessionLsn).unwrap();
-        let targets: Vec<Target> = (0..3).map(|_| router.route(0.02, &mut repl, &session).target).collect();
-        assert_eq!(targets, vec![Target::Replica(0), Target::Replica(1), Target::Replica(0)]);
+        let targets: Vec<Target> = (0..3)
+            .map(|_| router.route(0.02, &mut repl, &session).target)
+            .collect();
+        assert_eq!(
+            targets,
+            vec![Target::Replica(0), Target::Replica(1), Target::Replica(0)]
+        );
         let mut none = Replication::new(0, LagModel::default());
-        assert_eq!(router.route(0.0, &mut none, &session).target, Target::Primary);
+        assert_eq!(
+            router.route(0.0, &mut none, &session).target,
+            Target::Primary
+        );
         assert!(ReadRouter::new(ReadPolicy::PrimaryAfterWrite { window: 0.0 }).is_err());
         assert!(ReadRouter::new(ReadPolicy::WaitForReplica { timeout: -1.0 }).is_err());
     }

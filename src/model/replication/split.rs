@@ -92,7 +92,12 @@ impl ReadWriteSplit {
     /// writes with 2 indexes, exponential variability), the default lag, reads on any
     /// replica, 10 000 users, a follow-up read 50 ms (exponential) after each write, no
     /// queue limit, 60 s measured after 10 s.
-    pub fn new(read_rate: f64, write_rate: f64, replicas: usize, connections: usize) -> Result<Self> {
+    pub fn new(
+        read_rate: f64,
+        write_rate: f64,
+        replicas: usize,
+        connections: usize,
+    ) -> Result<Self> {
         Ok(ReadWriteSplit {
             read_rate: positive("read_rate", read_rate)?,
             write_rate: non_negative("write_rate", write_rate)?,
@@ -174,9 +179,19 @@ impl ReadWriteSplit {
     /// parallel, each with `seed` (the same requests for every count).
     pub fn compare_replicas(&self, counts: &[usize], seed: u64) -> Result<Vec<SplitReport>> {
         if counts.is_empty() {
-            return Err(Error::InvalidConfig("compare_replicas needs at least one replica count".into()));
+            return Err(Error::InvalidConfig(
+                "compare_replicas needs at least one replica count".into(),
+            ));
         }
-        sweep(seed, counts, |&n, _| ReadWriteSplit { replicas: n, ..self.clone() }.run(seed)).into_iter().collect()
+        sweep(seed, counts, |&n, _| {
+            ReadWriteSplit {
+                replicas: n,
+                ..self.clone()
+            }
+            .run(seed)
+        })
+        .into_iter()
+        .collect()
     }
 
     /// Runs with `seed`.
@@ -221,8 +236,20 @@ impl ReadWriteSplit {
         events.schedule_at(self.warmup, Event::Measure);
 
         // A job started on `node` at `now`: schedule its end, count it.
-        let started = |s: Start<Job>, node: usize, now: f64, repl: &mut Replication, r: &mut SplitReport, events: &mut EventQueue<Event>| {
-            events.schedule_at(s.done_at, Event::Done { node, epoch: s.epoch, job: s.job });
+        let started = |s: Start<Job>,
+                       node: usize,
+                       now: f64,
+                       repl: &mut Replication,
+                       r: &mut SplitReport,
+                       events: &mut EventQueue<Event>| {
+            events.schedule_at(
+                s.done_at,
+                Event::Done {
+                    node,
+                    epoch: s.epoch,
+                    job: s.job,
+                },
+            );
             if let Kind::Read { token, .. } = s.job.kind
                 && s.job.measured
             {
@@ -239,10 +266,15 @@ impl ReadWriteSplit {
                 break;
             }
             let measured = now >= self.warmup;
-            let submit = |node: usize, job: Job, nodes: &mut Vec<Database<Job>>, rng: &mut SimRng| {
-                let q = if matches!(job.kind, Kind::Read { .. }) { &read_q } else { &write_q };
-                nodes[node].submit(now, job, q, rng)
-            };
+            let submit =
+                |node: usize, job: Job, nodes: &mut Vec<Database<Job>>, rng: &mut SimRng| {
+                    let q = if matches!(job.kind, Kind::Read { .. }) {
+                        &read_q
+                    } else {
+                        &write_q
+                    };
+                    nodes[node].submit(now, job, q, rng)
+                };
             match event {
                 Event::Read | Event::FollowUp { .. } => {
                     let user = match event {
@@ -251,7 +283,8 @@ impl ReadWriteSplit {
                             user
                         }
                         _ => {
-                            events.schedule_at(now + exp(&mut arrivals, self.read_rate), Event::Read);
+                            events
+                                .schedule_at(now + exp(&mut arrivals, self.read_rate), Event::Read);
                             arrivals.index(self.users)
                         }
                     };
@@ -261,12 +294,20 @@ impl ReadWriteSplit {
                         Target::Primary => 0,
                         Target::Replica(i) => i + 1,
                     };
-                    let job = Job { kind: Kind::Read { token: sessions[user].token() }, arrived: now, measured };
+                    let job = Job {
+                        kind: Kind::Read {
+                            token: sessions[user].token(),
+                        },
+                        arrived: now,
+                        measured,
+                    };
                     if route.start_at > now {
                         events.schedule_at(route.start_at, Event::Submit { node, job });
                     } else {
                         match submit(node, job, &mut nodes, &mut service) {
-                            Admission::Started(s) => started(s, node, now, &mut repl, &mut r, &mut events),
+                            Admission::Started(s) => {
+                                started(s, node, now, &mut repl, &mut r, &mut events)
+                            }
                             Admission::Rejected(_) => r.rejected_reads += measured as u64,
                             Admission::Queued => {}
                         }
@@ -279,7 +320,13 @@ impl ReadWriteSplit {
                 },
                 Event::Write => {
                     events.schedule_at(now + exp(&mut arrivals, self.write_rate), Event::Write);
-                    let job = Job { kind: Kind::Write { user: arrivals.index(self.users) }, arrived: now, measured };
+                    let job = Job {
+                        kind: Kind::Write {
+                            user: arrivals.index(self.users),
+                        },
+                        arrived: now,
+                        measured,
+                    };
                     if let Admission::Started(s) = submit(0, job, &mut nodes, &mut service) {
                         started(s, 0, now, &mut repl, &mut r, &mut events);
                     }
@@ -295,7 +342,10 @@ impl ReadWriteSplit {
                                 write_count += 1;
                             }
                             if let Some(delay) = &self.read_after_write {
-                                events.schedule_at(now + delay.sample(&mut think), Event::FollowUp { user });
+                                events.schedule_at(
+                                    now + delay.sample(&mut think),
+                                    Event::FollowUp { user },
+                                );
                             }
                         }
                         Kind::Read { .. } => read_count += job.measured as u64,
@@ -304,10 +354,15 @@ impl ReadWriteSplit {
                         started(s, node, now, &mut repl, &mut r, &mut events);
                     }
                 }
-                Event::Measure => nodes.iter_mut().for_each(|n| n.station_mut().reset_stats(now)),
+                Event::Measure => nodes
+                    .iter_mut()
+                    .for_each(|n| n.station_mut().reset_stats(now)),
             }
         }
-        r.utilisation = nodes.iter().map(|n| n.station().stats(end).utilisation()).collect();
+        r.utilisation = nodes
+            .iter()
+            .map(|n| n.station().stats(end).utilisation())
+            .collect();
         r.read_throughput = read_count as f64 / self.duration;
         r.write_throughput = write_count as f64 / self.duration;
         Ok(r)
@@ -319,7 +374,10 @@ mod tests {
     use super::*;
 
     fn split(replicas: usize) -> ReadWriteSplit {
-        ReadWriteSplit::new(3000.0, 200.0, replicas, 2).unwrap().duration(20.0, 2.0).unwrap()
+        ReadWriteSplit::new(3000.0, 200.0, replicas, 2)
+            .unwrap()
+            .duration(20.0, 2.0)
+            .unwrap()
     }
 
     #[test]
@@ -331,9 +389,20 @@ mod tests {
         assert!(two.reads_by_node[0] == 0 && two.reads_by_node[1] > 0 && two.reads_by_node[2] > 0);
         assert!(two.read_latency.p99() < zero.read_latency.p99());
         assert_eq!(zero.stale_reads, 0, "the primary is never stale");
-        assert!(two.stale_reads > 0, "follow-up reads 50 ms after a write sometimes beat the lag");
-        assert!((zero.read_throughput - 3200.0).abs() < 150.0, "{}", zero.read_throughput);
-        assert!((zero.utilisation[0] - 0.63).abs() < 0.05, "{:?}", zero.utilisation);
+        assert!(
+            two.stale_reads > 0,
+            "follow-up reads 50 ms after a write sometimes beat the lag"
+        );
+        assert!(
+            (zero.read_throughput - 3200.0).abs() < 150.0,
+            "{}",
+            zero.read_throughput
+        );
+        assert!(
+            (zero.utilisation[0] - 0.63).abs() < 0.05,
+            "{:?}",
+            zero.utilisation
+        );
     }
 
     #[test]

@@ -47,7 +47,12 @@ impl StalenessProbe {
     /// Writes at `write_rate` > 0 per second replicated with `lag`; 200 000 writes
     /// measured after 20 000.
     pub fn new(write_rate: f64, lag: LagModel) -> Result<Self> {
-        Ok(StalenessProbe { write_rate: positive("write_rate", write_rate)?, lag, writes: 200_000, warmup: 20_000 })
+        Ok(StalenessProbe {
+            write_rate: positive("write_rate", write_rate)?,
+            lag,
+            writes: 200_000,
+            warmup: 20_000,
+        })
     }
 
     /// `writes` ≥ 1 measured after `warmup`.
@@ -69,7 +74,10 @@ impl StalenessProbe {
             return Err(Error::param(
                 "write_rate",
                 self.write_rate,
-                format!("below the replay capacity {:.0}/s, or the lag grows without bound", self.lag.apply_capacity()),
+                format!(
+                    "below the replay capacity {:.0}/s, or the lag grows without bound",
+                    self.lag.apply_capacity()
+                ),
             ));
         }
         let mut repl = Replication::new(1, self.lag);
@@ -98,7 +106,12 @@ impl StalenessProbe {
                 theory: self.lag.stale_probability(delta, self.write_rate),
             })
             .collect();
-        Ok(StalenessReport { writes: self.writes, lag, points, theory_mean_lag: self.lag.mean_lag(self.write_rate) })
+        Ok(StalenessReport {
+            writes: self.writes,
+            lag,
+            points,
+            theory_mean_lag: self.lag.mean_lag(self.write_rate),
+        })
     }
 }
 
@@ -109,13 +122,32 @@ mod tests {
     #[test]
     fn more_writes_more_lag_and_overload_is_an_error() {
         let lag = LagModel::exponential(0.001, 1000.0).unwrap();
-        let run = |rate| StalenessProbe::new(rate, lag).unwrap().writes(50_000, 5_000).unwrap().run(&[0.005], 1).unwrap();
+        let run = |rate| {
+            StalenessProbe::new(rate, lag)
+                .unwrap()
+                .writes(50_000, 5_000)
+                .unwrap()
+                .run(&[0.005], 1)
+                .unwrap()
+        };
         let (light, heavy) = (run(100.0), run(900.0));
         assert!(heavy.lag.mean() > 5.0 * light.lag.mean());
         assert!(heavy.points[0].stale > light.points[0].stale);
-        assert!(light.lag.min() >= 0.001 - 1e-6, "never faster than the network");
-        let e = StalenessProbe::new(1000.0, lag).unwrap().run(&[0.0], 1).unwrap_err().to_string();
+        assert!(
+            light.lag.min() >= 0.001 - 1e-6,
+            "never faster than the network"
+        );
+        let e = StalenessProbe::new(1000.0, lag)
+            .unwrap()
+            .run(&[0.0], 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("replay capacity"), "{e}");
-        assert!(StalenessProbe::new(10.0, lag).unwrap().run(&[-1.0], 1).is_err());
+        assert!(
+            StalenessProbe::new(10.0, lag)
+                .unwrap()
+                .run(&[-1.0], 1)
+                .is_err()
+        );
     }
 }

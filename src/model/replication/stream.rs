@@ -40,7 +40,11 @@ impl Default for LagModel {
 impl LagModel {
     /// Records take a draw of `ship` to arrive and of `apply` to replay.
     pub fn new(ship: Dist, apply: Dist) -> Self {
-        LagModel { ship, apply, closed_form: None }
+        LagModel {
+            ship,
+            apply,
+            closed_form: None,
+        }
     }
 
     /// A constant network delay of `ship_delay` ≥ 0 seconds and exponential replay at
@@ -48,7 +52,11 @@ impl LagModel {
     pub fn exponential(ship_delay: f64, apply_rate: f64) -> Result<Self> {
         let d = non_negative("ship_delay", ship_delay)?;
         let mu = positive("apply_rate", apply_rate)?;
-        Ok(LagModel { ship: Dist::constant(d)?, apply: Dist::exponential_rate(mu)?, closed_form: Some((d, mu)) })
+        Ok(LagModel {
+            ship: Dist::constant(d)?,
+            apply: Dist::exponential_rate(mu)?,
+            closed_form: Some((d, mu)),
+        })
     }
 
     /// Records a replica can replay per second (1 / mean replay time).
@@ -123,14 +131,29 @@ pub struct Replication {
 impl Replication {
     /// A primary with `replicas` replicas (0 is allowed: no replication), all caught up.
     pub fn new(replicas: usize, lag: LagModel) -> Self {
-        let fresh = Replica { applied: 0, pending: VecDeque::new(), last_arrival: 0.0, last_applied: 0.0 };
-        Replication { lsn: 0, lag, sync: 0, replicas: vec![fresh; replicas], arrivals: Vec::new() }
+        let fresh = Replica {
+            applied: 0,
+            pending: VecDeque::new(),
+            last_arrival: 0.0,
+            last_applied: 0.0,
+        };
+        Replication {
+            lsn: 0,
+            lag,
+            sync: 0,
+            replicas: vec![fresh; replicas],
+            arrivals: Vec::new(),
+        }
     }
 
     /// A commit returns only once `k` replicas (any `k`) have received it (0: asynchronous).
     pub fn synchronous(mut self, k: usize) -> Result<Self> {
         if k > self.replicas.len() {
-            return Err(Error::param("sync", k, format!("at most the number of replicas ({})", self.replicas.len())));
+            return Err(Error::param(
+                "sync",
+                k,
+                format!("at most the number of replicas ({})", self.replicas.len()),
+            ));
         }
         self.sync = k;
         Ok(self)
@@ -164,7 +187,11 @@ impl Replication {
             advance(r, now);
             let arrival = r.last_arrival.max(now + self.lag.ship.sample(rng));
             let applied_at = arrival.max(r.last_applied) + self.lag.apply.sample(rng);
-            r.pending.push_back(Record { committed: now, arrival, applied_at });
+            r.pending.push_back(Record {
+                committed: now,
+                arrival,
+                applied_at,
+            });
             r.last_arrival = arrival;
             r.last_applied = applied_at;
             self.arrivals.push(arrival);
@@ -175,7 +202,10 @@ impl Replication {
             self.arrivals.sort_by(f64::total_cmp);
             self.arrivals[self.sync - 1]
         };
-        Commit { lsn: self.lsn, acked_at }
+        Commit {
+            lsn: self.lsn,
+            acked_at,
+        }
     }
 
     /// The LSN replica `replica` has replayed by `now`.
@@ -216,10 +246,16 @@ impl Replication {
     /// received are lost. An error if there is no replica.
     pub fn fail_primary(&mut self, now: f64) -> Result<Promotion> {
         if self.replicas.is_empty() {
-            return Err(Error::InvalidConfig("the primary failed with no replica to promote".into()));
+            return Err(Error::InvalidConfig(
+                "the primary failed with no replica to promote".into(),
+            ));
         }
-        let received: Vec<u64> = (0..self.replicas.len()).map(|i| self.received_lsn(i, now)).collect();
-        let best = (0..received.len()).max_by(|&a, &b| received[a].cmp(&received[b]).then(b.cmp(&a))).expect("non-empty");
+        let received: Vec<u64> = (0..self.replicas.len())
+            .map(|i| self.received_lsn(i, now))
+            .collect();
+        let best = (0..received.len())
+            .max_by(|&a, &b| received[a].cmp(&received[b]).then(b.cmp(&a)))
+            .expect("non-empty");
         let top = received[best];
         let promoted = self.replicas.remove(best);
         let replayed_at = match top.checked_sub(promoted.applied + 1) {
@@ -237,7 +273,12 @@ impl Replication {
         let lost = self.lsn - top;
         self.lsn = top;
         self.sync = self.sync.min(self.replicas.len());
-        Ok(Promotion { replica: best, received: top, lost, replayed_at })
+        Ok(Promotion {
+            replica: best,
+            received: top,
+            lost,
+            replayed_at,
+        })
     }
 }
 
@@ -255,7 +296,10 @@ mod tests {
     use super::*;
 
     fn constant(ship: f64, apply: f64) -> LagModel {
-        LagModel::new(Dist::constant(ship).unwrap(), Dist::constant(apply).unwrap())
+        LagModel::new(
+            Dist::constant(ship).unwrap(),
+            Dist::constant(apply).unwrap(),
+        )
     }
 
     #[test]
@@ -279,13 +323,22 @@ mod tests {
     #[test]
     fn synchronous_commits_wait_for_the_fastest_k() {
         let mut rng = SimRng::new(1);
-        let lag = LagModel::new(Dist::uniform(0.001, 0.009).unwrap(), Dist::constant(0.0).unwrap());
+        let lag = LagModel::new(
+            Dist::uniform(0.001, 0.009).unwrap(),
+            Dist::constant(0.0).unwrap(),
+        );
         let mut repl = Replication::new(3, lag).synchronous(2).unwrap();
         let c = repl.commit(1.0, &mut rng);
         let mut arrivals: Vec<f64> = (0..3).map(|i| repl.ready_at(i, 1, 1.0)).collect();
         arrivals.sort_by(f64::total_cmp);
         assert_eq!(c.acked_at, arrivals[1]);
-        assert!(Replication::new(1, lag).synchronous(2).unwrap_err().to_string().contains("sync"));
+        assert!(
+            Replication::new(1, lag)
+                .synchronous(2)
+                .unwrap_err()
+                .to_string()
+                .contains("sync")
+        );
     }
 
     #[test]
@@ -303,6 +356,10 @@ mod tests {
         assert_eq!((repl.replicas(), repl.primary_lsn()), (1, 5));
         // The next commit continues the new history.
         assert_eq!(repl.commit(0.02, &mut rng).lsn, 6);
-        assert!(Replication::new(0, constant(0.0, 0.0)).fail_primary(1.0).is_err());
+        assert!(
+            Replication::new(0, constant(0.0, 0.0))
+                .fail_primary(1.0)
+                .is_err()
+        );
     }
 }

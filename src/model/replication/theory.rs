@@ -13,7 +13,9 @@ fn check(write_rate: f64, apply_rate: f64) -> Result<(f64, f64)> {
         return Err(Error::param(
             "write_rate",
             lambda,
-            format!("below the replay rate {mu}/s: otherwise the replica falls behind without bound"),
+            format!(
+                "below the replay rate {mu}/s: otherwise the replica falls behind without bound"
+            ),
         ));
     }
     Ok((lambda, mu))
@@ -27,11 +29,20 @@ pub fn mean_lag(ship_delay: f64, write_rate: f64, apply_rate: f64) -> Result<f64
 
 /// The probability that a read `delta` seconds after a write, on a replica, does not see
 /// it: 1 before `d`, then `e^(−(μ − λ)(Δ − d))`. With `d = 0` and mean lag `L`, `e^(−Δ/L)`.
-pub fn stale_read_probability(delta: f64, ship_delay: f64, write_rate: f64, apply_rate: f64) -> Result<f64> {
+pub fn stale_read_probability(
+    delta: f64,
+    ship_delay: f64,
+    write_rate: f64,
+    apply_rate: f64,
+) -> Result<f64> {
     let (lambda, mu) = check(write_rate, apply_rate)?;
     let d = non_negative("ship_delay", ship_delay)?;
     let delta = non_negative("delta", delta)?;
-    Ok(if delta < d { 1.0 } else { (-(mu - lambda) * (delta - d)).exp() })
+    Ok(if delta < d {
+        1.0
+    } else {
+        (-(mu - lambda) * (delta - d)).exp()
+    })
 }
 
 /// The mean number of acknowledged writes lost when an asynchronous primary dies: those
@@ -47,12 +58,18 @@ mod tests {
     #[test]
     fn values_and_errors() {
         assert!((mean_lag(0.001, 1000.0, 2000.0).unwrap() - 0.002).abs() < 1e-12);
-        assert_eq!(stale_read_probability(0.0005, 0.001, 1000.0, 2000.0).unwrap(), 1.0);
+        assert_eq!(
+            stale_read_probability(0.0005, 0.001, 1000.0, 2000.0).unwrap(),
+            1.0
+        );
         let p = stale_read_probability(0.011, 0.001, 1900.0, 2000.0).unwrap();
         assert!((p - (-1.0f64).exp()).abs() < 1e-12);
         assert!((expected_lost_writes(500.0, 0.004).unwrap() - 2.0).abs() < 1e-12);
         let e = mean_lag(0.0, 2000.0, 2000.0).unwrap_err().to_string();
-        assert!(e.contains("write_rate") && e.contains("below the replay rate"), "{e}");
+        assert!(
+            e.contains("write_rate") && e.contains("below the replay rate"),
+            "{e}"
+        );
         assert!(stale_read_probability(-1.0, 0.0, 1.0, 2.0).is_err());
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::sim::{Admission, Arrivals, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats};
+use crate::sim::{
+    Admission, Arrivals, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats,
+};
 
 /// One shard's part of a request.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,9 +76,16 @@ enum Event {
 impl FanOut<'_> {
     /// Runs `requests` measured requests after `warmup`, each planned by `plan` (which
     /// fills the sub-request list and says how the request is served).
-    pub fn run(&self, rng: &mut SimRng, mut plan: impl FnMut(&mut SimRng, &mut Vec<Sub>) -> Planned) -> Result<FanOutRun> {
-        let mut stations: Vec<Station<Job>> = (0..self.shards).map(|_| Station::new(self.servers)).collect::<Result<_>>()?;
-        let mut loads: Vec<(u64, LatencyHistogram)> = vec![(0, LatencyHistogram::new()); self.shards];
+    pub fn run(
+        &self,
+        rng: &mut SimRng,
+        mut plan: impl FnMut(&mut SimRng, &mut Vec<Sub>) -> Planned,
+    ) -> Result<FanOutRun> {
+        let mut stations: Vec<Station<Job>> = (0..self.shards)
+            .map(|_| Station::new(self.servers))
+            .collect::<Result<_>>()?;
+        let mut loads: Vec<(u64, LatencyHistogram)> =
+            vec![(0, LatencyHistogram::new()); self.shards];
         let mut classes = vec![LatencyHistogram::new(); self.classes];
         let mut all = LatencyHistogram::new();
         let mut pending: BTreeMap<u64, (u32, f64)> = BTreeMap::new();
@@ -87,7 +96,10 @@ impl FanOut<'_> {
         let mut snapshot: Option<Vec<StationStats>> = None;
         let mut stopped_early = None;
 
-        let record = |classes: &mut Vec<LatencyHistogram>, all: &mut LatencyHistogram, class: u8, latency: f64| {
+        let record = |classes: &mut Vec<LatencyHistogram>,
+                      all: &mut LatencyHistogram,
+                      class: u8,
+                      latency: f64| {
             classes[class as usize].record(latency);
             all.record(latency);
         };
@@ -121,12 +133,22 @@ impl FanOut<'_> {
                             if measured {
                                 loads[sub.shard].0 += 1;
                             }
-                            let job = Job { id, arrived: now, class, measured, single };
+                            let job = Job {
+                                id,
+                                arrived: now,
+                                class,
+                                measured,
+                                single,
+                            };
                             match stations[sub.shard].arrive(now, job, sub.service) {
                                 Admission::Started(s) => schedule(&mut events, sub.shard, s),
                                 Admission::Queued => {
                                     if stations[sub.shard].queue_len() > self.max_backlog {
-                                        stopped_early = Some(self.overload_message(sub.shard, now, &stations[sub.shard]));
+                                        stopped_early = Some(self.overload_message(
+                                            sub.shard,
+                                            now,
+                                            &stations[sub.shard],
+                                        ));
                                         break 'run;
                                     }
                                 }
@@ -171,7 +193,11 @@ impl FanOut<'_> {
             shards: loads
                 .into_iter()
                 .zip(stats)
-                .map(|((requests, response), station)| ShardLoad { requests, station, response })
+                .map(|((requests, response), station)| ShardLoad {
+                    requests,
+                    station,
+                    response,
+                })
                 .collect(),
             classes,
             all,
@@ -192,5 +218,12 @@ impl FanOut<'_> {
 
 #[inline]
 fn schedule(events: &mut EventQueue<Event>, shard: usize, s: Start<Job>) {
-    events.schedule_at(s.done_at, Event::Done { shard, epoch: s.epoch, job: s.job });
+    events.schedule_at(
+        s.done_at,
+        Event::Done {
+            shard,
+            epoch: s.epoch,
+            job: s.job,
+        },
+    );
 }

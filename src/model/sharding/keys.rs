@@ -28,18 +28,30 @@ impl Keys {
         if n == 0 {
             return Err(Error::param("n", n, "at least 1 key"));
         }
-        Ok(Keys { kind: Kind::Uniform { n, a: multiplier(n) } })
+        Ok(Keys {
+            kind: Kind::Uniform {
+                n,
+                a: multiplier(n),
+            },
+        })
     }
 
     /// `n` ≥ 1 keys with Zipf popularity of exponent `alpha` ≥ 0 (rank 0 the most
     /// popular).
     pub fn zipf(n: u64, alpha: f64) -> Result<Self> {
-        Ok(Keys { kind: Kind::Zipf { zipf: Zipf::new(n, alpha)?, a: multiplier(n) } })
+        Ok(Keys {
+            kind: Kind::Zipf {
+                zipf: Zipf::new(n, alpha)?,
+                a: multiplier(n),
+            },
+        })
     }
 
     /// Keys `start`, `start + 1`, `start + 2`, ... in order of the requests.
     pub fn sequential(start: u64) -> Self {
-        Keys { kind: Kind::Sequential { start } }
+        Keys {
+            kind: Kind::Sequential { start },
+        }
     }
 
     /// Whether keys have popularity ranks (uniform and Zipf; sequential keys do not).
@@ -141,7 +153,10 @@ mod tests {
         }
         let z = Keys::zipf(1000, 1.0).unwrap();
         assert_eq!(z.key_of_rank(0), 0);
-        assert!(z.key_of_rank(1) > 100, "the second most popular key is far from the first");
+        assert!(
+            z.key_of_rank(1) > 100,
+            "the second most popular key is far from the first"
+        );
         assert!(z.rank_probability(0) > z.rank_probability(1));
     }
 
@@ -151,7 +166,12 @@ mod tests {
         let mut rng = SimRng::new(1);
         assert_eq!(s.key_of_rank(s.sample_rank(7, &mut rng)), 507);
         assert!(!s.is_ranked() && s.count().is_none());
-        assert_eq!((0..4).map(|p| split_key(10, p, 4, 100).unwrap()).collect::<Vec<_>>(), vec![10, 35, 60, 85]);
+        assert_eq!(
+            (0..4)
+                .map(|p| split_key(10, p, 4, 100).unwrap())
+                .collect::<Vec<_>>(),
+            vec![10, 35, 60, 85]
+        );
         assert!(split_key(1, 0, 0, 10).is_err());
         assert!(Keys::uniform(0).is_err());
         assert!(Keys::zipf(10, -1.0).is_err());

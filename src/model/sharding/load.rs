@@ -75,7 +75,10 @@ pub struct ShardedReport {
 impl ShardedReport {
     /// Each shard's utilisation.
     pub fn utilisations(&self) -> Vec<f64> {
-        self.shards.iter().map(|s| s.station.utilisation()).collect()
+        self.shards
+            .iter()
+            .map(|s| s.station.utilisation())
+            .collect()
     }
 
     /// The shard that received the most sub-requests.
@@ -177,7 +180,11 @@ impl ShardedStore {
             return Err(Error::param("top", top, "at least 1 key"));
         }
         if parts < 2 {
-            return Err(Error::param("parts", parts, "at least 2 (one part is no split)"));
+            return Err(Error::param(
+                "parts",
+                parts,
+                "at least 2 (one part is no split)",
+            ));
         }
         self.split = Some((top, parts));
         Ok(self)
@@ -218,7 +225,11 @@ impl ShardedStore {
         self.require_ranked("expected_shares")?;
         let n = self.keys.count().unwrap_or(0);
         if n > MAX_KEYS_FOR_EXACT_SHARES {
-            return Err(Error::param("keys", n, format!("at most {MAX_KEYS_FOR_EXACT_SHARES} for exact shares")));
+            return Err(Error::param(
+                "keys",
+                n,
+                format!("at most {MAX_KEYS_FOR_EXACT_SHARES} for exact shares"),
+            ));
         }
         let shards = self.router.shards();
         let mut share = vec![self.scatter_fraction; shards];
@@ -266,8 +277,14 @@ impl ShardedStore {
         let run = engine.run(&mut rng, |rng, subs| {
             let service = &self.service;
             if self.scatter_fraction > 0.0 && rng.chance(self.scatter_fraction) {
-                subs.extend((0..shards).map(|shard| Sub { shard, service: service.sample(rng) }));
-                return Planned { class: FAN_OUT, immediate: None };
+                subs.extend((0..shards).map(|shard| Sub {
+                    shard,
+                    service: service.sample(rng),
+                }));
+                return Planned {
+                    class: FAN_OUT,
+                    immediate: None,
+                };
             }
             let rank = if self.celebrity > 0.0 && rng.chance(self.celebrity) {
                 0
@@ -278,21 +295,42 @@ impl ShardedStore {
             let key = self.keys.key_of_rank(rank);
             let read = self.read_fraction >= 1.0 || rng.chance(self.read_fraction);
             if read && let Some((_, hit_time)) = self.cache.filter(|&(top, _)| rank < top) {
-                return Planned { class: CACHED, immediate: Some(hit_time) };
+                return Planned {
+                    class: CACHED,
+                    immediate: Some(hit_time),
+                };
             }
             if let Some((_, parts)) = self.split.filter(|&(top, _)| rank < top) {
                 // Validated at construction: parts ≥ 2 and n ≥ 1 for ranked keys.
                 let part_key = |p: usize| split_key(key, p, parts, n).unwrap_or(key);
                 if read {
-                    subs.extend((0..parts).map(|p| Sub { shard: self.router.shard_for(part_key(p)), service: service.sample(rng) }));
-                    return Planned { class: FAN_OUT, immediate: None };
+                    subs.extend((0..parts).map(|p| Sub {
+                        shard: self.router.shard_for(part_key(p)),
+                        service: service.sample(rng),
+                    }));
+                    return Planned {
+                        class: FAN_OUT,
+                        immediate: None,
+                    };
                 }
                 let p = rng.index(parts);
-                subs.push(Sub { shard: self.router.shard_for(part_key(p)), service: service.sample(rng) });
-                return Planned { class: POINT, immediate: None };
+                subs.push(Sub {
+                    shard: self.router.shard_for(part_key(p)),
+                    service: service.sample(rng),
+                });
+                return Planned {
+                    class: POINT,
+                    immediate: None,
+                };
             }
-            subs.push(Sub { shard: self.router.shard_for(key), service: service.sample(rng) });
-            Planned { class: POINT, immediate: None }
+            subs.push(Sub {
+                shard: self.router.shard_for(key),
+                service: service.sample(rng),
+            });
+            Planned {
+                class: POINT,
+                immediate: None,
+            }
         })?;
         let mut classes = run.classes.into_iter();
         let (point, fan_out, cached) = (
@@ -344,39 +382,62 @@ mod tests {
 
     #[test]
     fn expected_shares_add_up_and_a_celebrity_heats_its_shard() {
-        let store = ShardedStore::new(ShardRouter::mod_n(4).unwrap(), 100.0, Keys::uniform(1000).unwrap())
-            .unwrap()
-            .celebrity(0.2)
-            .unwrap();
+        let store = ShardedStore::new(
+            ShardRouter::mod_n(4).unwrap(),
+            100.0,
+            Keys::uniform(1000).unwrap(),
+        )
+        .unwrap()
+        .celebrity(0.2)
+        .unwrap();
         let shares = store.expected_shares().unwrap();
         assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         let hot = store.router().shard_for(0);
-        assert!((shares[hot] - (0.2 + 0.8 * 0.25)).abs() < 0.02, "{shares:?}");
+        assert!(
+            (shares[hot] - (0.2 + 0.8 * 0.25)).abs() < 0.02,
+            "{shares:?}"
+        );
         // Caching the celebrity's reads takes its share away.
-        let cached = store.clone().cache_hot_keys(1, 0.0005).unwrap().expected_shares().unwrap();
+        let cached = store
+            .clone()
+            .cache_hot_keys(1, 0.0005)
+            .unwrap()
+            .expected_shares()
+            .unwrap();
         assert!((cached.iter().sum::<f64>() - (1.0 - 0.2 - 0.8 / 1000.0)).abs() < 1e-9);
         // A scatter query counts once at every shard.
-        let all = store.scatter_fraction(1.0).unwrap().expected_shares().unwrap();
+        let all = store
+            .scatter_fraction(1.0)
+            .unwrap()
+            .expected_shares()
+            .unwrap();
         assert!(all.iter().all(|&s| (s - 1.0).abs() < 1e-12));
     }
 
     #[test]
     fn a_small_run_counts_every_request() {
-        let store = ShardedStore::new(ShardRouter::jump(3).unwrap(), 300.0, Keys::zipf(1000, 1.0).unwrap())
-            .unwrap()
-            .requests(5_000)
-            .unwrap()
-            .warmup(500)
-            .read_fraction(0.5)
-            .unwrap()
-            .split_hot_keys(3, 3)
-            .unwrap()
-            .scatter_fraction(0.1)
-            .unwrap();
+        let store = ShardedStore::new(
+            ShardRouter::jump(3).unwrap(),
+            300.0,
+            Keys::zipf(1000, 1.0).unwrap(),
+        )
+        .unwrap()
+        .requests(5_000)
+        .unwrap()
+        .warmup(500)
+        .read_fraction(0.5)
+        .unwrap()
+        .split_hot_keys(3, 3)
+        .unwrap()
+        .scatter_fraction(0.1)
+        .unwrap();
         let r = store.run(1).unwrap();
         assert_eq!(r.requests, 5_000);
         assert_eq!(r.all.count(), 5_000);
-        assert_eq!(r.point.count() + r.fan_out.count() + r.cached.count(), 5_000);
+        assert_eq!(
+            r.point.count() + r.fan_out.count() + r.cached.count(),
+            5_000
+        );
         assert!(r.fan_out.count() > 400);
         assert!(r.imbalance() >= 1.0 && r.hottest() < 3);
     }
@@ -392,14 +453,35 @@ mod tests {
 
     #[test]
     fn hot_key_fixes_need_ranked_keys() {
-        let seq = ShardedStore::new(ShardRouter::range(4, 1000).unwrap(), 10.0, Keys::sequential(0)).unwrap();
-        let e = seq.clone().cache_hot_keys(1, 0.001).unwrap_err().to_string();
+        let seq = ShardedStore::new(
+            ShardRouter::range(4, 1000).unwrap(),
+            10.0,
+            Keys::sequential(0),
+        )
+        .unwrap();
+        let e = seq
+            .clone()
+            .cache_hot_keys(1, 0.001)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("sequential keys have no hot key"), "{e}");
         assert!(seq.expected_shares().is_err());
-        let u = ShardedStore::new(ShardRouter::mod_n(2).unwrap(), 10.0, Keys::uniform(10).unwrap()).unwrap();
+        let u = ShardedStore::new(
+            ShardRouter::mod_n(2).unwrap(),
+            10.0,
+            Keys::uniform(10).unwrap(),
+        )
+        .unwrap();
         assert!(u.clone().split_hot_keys(1, 1).is_err());
         assert!(u.clone().cache_hot_keys(0, 0.001).is_err());
         assert!(u.clone().celebrity(1.5).is_err());
-        assert!(ShardedStore::new(ShardRouter::mod_n(2).unwrap(), 0.0, Keys::uniform(10).unwrap()).is_err());
+        assert!(
+            ShardedStore::new(
+                ShardRouter::mod_n(2).unwrap(),
+                0.0,
+                Keys::uniform(10).unwrap()
+            )
+            .is_err()
+        );
     }
 }

@@ -30,7 +30,9 @@ impl ShardMap {
     pub fn new(shards: usize, entries: Vec<(Range<u64>, usize)>) -> Result<Self> {
         at_least_one("shards", shards)?;
         if entries.is_empty() {
-            return Err(Error::InvalidConfig("a shard map needs at least one key range".into()));
+            return Err(Error::InvalidConfig(
+                "a shard map needs at least one key range".into(),
+            ));
         }
         let mut entries = entries;
         entries.sort_by_key(|(r, _)| (r.start, r.end));
@@ -39,7 +41,9 @@ impl ShardMap {
         let mut previous: Option<Range<u64>> = None;
         for (range, shard) in entries {
             if range.start >= range.end {
-                return Err(Error::InvalidConfig(format!("the key range {range:?} is empty")));
+                return Err(Error::InvalidConfig(format!(
+                    "the key range {range:?} is empty"
+                )));
             }
             if shard >= shards {
                 return Err(Error::InvalidConfig(format!(
@@ -74,10 +78,17 @@ impl ShardMap {
     pub fn even(shards: usize, key_space: u64) -> Result<Self> {
         at_least_one("shards", shards)?;
         if key_space < shards as u64 {
-            return Err(Error::param("key_space", key_space, format!("at least the number of shards ({shards})")));
+            return Err(Error::param(
+                "key_space",
+                key_space,
+                format!("at least the number of shards ({shards})"),
+            ));
         }
         let bound = |i: usize| (key_space as u128 * i as u128 / shards as u128) as u64;
-        Ok(ShardMap { shards, ranges: (0..shards).map(|i| (bound(i), bound(i + 1), i)).collect() })
+        Ok(ShardMap {
+            shards,
+            ranges: (0..shards).map(|i| (bound(i), bound(i + 1), i)).collect(),
+        })
     }
 
     /// The number of shards (ids `0..shards`).
@@ -92,12 +103,19 @@ impl ShardMap {
 
     /// The ranges and their shards, in key order.
     pub fn ranges(&self) -> Vec<(Range<u64>, usize)> {
-        self.ranges.iter().map(|&(s, e, shard)| (s..e, shard)).collect()
+        self.ranges
+            .iter()
+            .map(|&(s, e, shard)| (s..e, shard))
+            .collect()
     }
 
     /// How many keys of the key space shard `shard` owns.
     pub fn keys_of(&self, shard: usize) -> u64 {
-        self.ranges.iter().filter(|r| r.2 == shard).map(|r| r.1 - r.0).sum()
+        self.ranges
+            .iter()
+            .filter(|r| r.2 == shard)
+            .map(|r| r.1 - r.0)
+            .sum()
     }
 
     /// The shard of `key` (keys beyond the key space: the last range's shard).
@@ -116,7 +134,11 @@ impl ShardMap {
     /// Assigns the keys `range` (non-empty, inside the key space) to shard `to`.
     pub fn move_range(&mut self, range: Range<u64>, to: usize) -> Result<()> {
         if to >= self.shards {
-            return Err(Error::param("to", to, format!("an existing shard (0..{})", self.shards)));
+            return Err(Error::param(
+                "to",
+                to,
+                format!("an existing shard (0..{})", self.shards),
+            ));
         }
         if range.start >= range.end || range.end > self.key_space() {
             return Err(Error::InvalidConfig(format!(
@@ -147,11 +169,19 @@ impl ShardMap {
     /// `to`; returns the ranges moved.
     pub fn move_keys(&mut self, from: usize, count: u64, to: usize) -> Result<Vec<Range<u64>>> {
         if from >= self.shards {
-            return Err(Error::param("from", from, format!("an existing shard (0..{})", self.shards)));
+            return Err(Error::param(
+                "from",
+                from,
+                format!("an existing shard (0..{})", self.shards),
+            ));
         }
         let owned = self.keys_of(from);
         if count > owned {
-            return Err(Error::param("count", count, format!("at most the {owned} keys shard {from} owns")));
+            return Err(Error::param(
+                "count",
+                count,
+                format!("at most the {owned} keys shard {from} owns"),
+            ));
         }
         let mut left = count;
         let mut moves = Vec::new();
@@ -190,8 +220,20 @@ mod tests {
     #[test]
     fn lookups_follow_the_ranges_and_the_last_is_open_ended() {
         let m = ShardMap::new(2, vec![(100..200, 0), (0..100, 1)]).unwrap();
-        assert_eq!((m.shard_for(0), m.shard_for(99), m.shard_for(100), m.shard_for(199)), (1, 1, 0, 0));
-        assert_eq!(m.shard_for(10_000), 0, "beyond the key space: the last range's shard");
+        assert_eq!(
+            (
+                m.shard_for(0),
+                m.shard_for(99),
+                m.shard_for(100),
+                m.shard_for(199)
+            ),
+            (1, 1, 0, 0)
+        );
+        assert_eq!(
+            m.shard_for(10_000),
+            0,
+            "beyond the key space: the last range's shard"
+        );
         assert_eq!(m.key_space(), 200);
         let e = ShardMap::even(3, 10).unwrap();
         assert_eq!(e.ranges(), vec![(0..3, 0), (3..6, 1), (6..10, 2)]);
@@ -199,14 +241,31 @@ mod tests {
 
     #[test]
     fn gaps_overlaps_and_bad_shards_are_errors() {
-        let gap = ShardMap::new(2, vec![(0..100, 0), (150..200, 1)]).unwrap_err().to_string();
+        let gap = ShardMap::new(2, vec![(0..100, 0), (150..200, 1)])
+            .unwrap_err()
+            .to_string();
         assert!(gap.contains("gap") && gap.contains("100..150"), "{gap}");
-        let overlap = ShardMap::new(2, vec![(0..150, 0), (100..200, 1)]).unwrap_err().to_string();
-        assert!(overlap.contains("overlap") && overlap.contains("100..150"), "{overlap}");
+        let overlap = ShardMap::new(2, vec![(0..150, 0), (100..200, 1)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            overlap.contains("overlap") && overlap.contains("100..150"),
+            "{overlap}"
+        );
         let start = ShardMap::new(1, vec![(10..20, 0)]).unwrap_err().to_string();
         assert!(start.contains("keys 0..10 have no shard"), "{start}");
-        assert!(ShardMap::new(1, vec![(5..5, 0)]).unwrap_err().to_string().contains("empty"));
-        assert!(ShardMap::new(2, vec![(0..5, 2)]).unwrap_err().to_string().contains("only 2 shards"));
+        assert!(
+            ShardMap::new(1, vec![(5..5, 0)])
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        assert!(
+            ShardMap::new(2, vec![(0..5, 2)])
+                .unwrap_err()
+                .to_string()
+                .contains("only 2 shards")
+        );
         assert!(ShardMap::new(1, vec![]).is_err());
         assert!(ShardMap::new(0, vec![(0..5, 0)]).is_err());
         assert!(ShardMap::even(5, 3).is_err());
@@ -219,7 +278,11 @@ mod tests {
         m.move_range(40..60, new).unwrap();
         assert_eq!(m.ranges(), vec![(0..40, 0), (40..60, 2), (60..100, 1)]);
         m.move_range(40..60, 0).unwrap();
-        assert_eq!(m.ranges(), vec![(0..60, 0), (60..100, 1)], "neighbours on one shard merge");
+        assert_eq!(
+            m.ranges(),
+            vec![(0..60, 0), (60..100, 1)],
+            "neighbours on one shard merge"
+        );
         assert_eq!(m.move_keys(0, 10, 2).unwrap(), vec![50..60]);
         assert_eq!((m.keys_of(0), m.keys_of(2)), (50, 10));
         assert!(m.move_range(90..120, 0).is_err());

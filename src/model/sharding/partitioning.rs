@@ -187,7 +187,12 @@ impl Partitioning {
 
     /// Mean costs (keyed read, unkeyed read at one server, write), in seconds.
     pub fn mean_costs(&self) -> (f64, f64, f64) {
-        let (q, r, p, rows) = (self.query_cost, self.row_cost, self.partition_cost, self.rows);
+        let (q, r, p, rows) = (
+            self.query_cost,
+            self.row_cost,
+            self.partition_cost,
+            self.rows,
+        );
         match self.layout {
             Layout::Single => (q + r * rows, q + r * rows, self.write_cost),
             Layout::Partitioned { partitions } => {
@@ -208,7 +213,8 @@ impl Partitioning {
         let s = self.machines() as f64;
         let reads = 1.0 - self.writes;
         // A keyed read or a write lands on one of s servers; an unkeyed read on all.
-        let work = reads * (self.keyed * keyed / s + (1.0 - self.keyed) * unkeyed) + self.writes * write / s;
+        let work = reads * (self.keyed * keyed / s + (1.0 - self.keyed) * unkeyed)
+            + self.writes * write / s;
         self.servers as f64 / work
     }
 
@@ -227,18 +233,42 @@ impl Partitioning {
             classes: 3,
         };
         let (keyed, unkeyed, write) = self.mean_costs();
-        let exp = |mean: f64, rng: &mut SimRng| if mean > 0.0 { -mean * rng.uniform_open0().ln() } else { 0.0 };
+        let exp = |mean: f64, rng: &mut SimRng| {
+            if mean > 0.0 {
+                -mean * rng.uniform_open0().ln()
+            } else {
+                0.0
+            }
+        };
         let run = engine.run(&mut rng, |rng, subs| {
             if rng.chance(self.writes) {
-                subs.push(Sub { shard: rng.index(machines), service: exp(write, rng) });
-                return Planned { class: WRITE, immediate: None };
+                subs.push(Sub {
+                    shard: rng.index(machines),
+                    service: exp(write, rng),
+                });
+                return Planned {
+                    class: WRITE,
+                    immediate: None,
+                };
             }
             if rng.chance(self.keyed) {
-                subs.push(Sub { shard: rng.index(machines), service: exp(keyed, rng) });
-                return Planned { class: KEYED, immediate: None };
+                subs.push(Sub {
+                    shard: rng.index(machines),
+                    service: exp(keyed, rng),
+                });
+                return Planned {
+                    class: KEYED,
+                    immediate: None,
+                };
             }
-            subs.extend((0..machines).map(|shard| Sub { shard, service: exp(unkeyed, rng) }));
-            Planned { class: UNKEYED, immediate: None }
+            subs.extend((0..machines).map(|shard| Sub {
+                shard,
+                service: exp(unkeyed, rng),
+            }));
+            Planned {
+                class: UNKEYED,
+                immediate: None,
+            }
         })?;
         let mut classes = run.classes.into_iter();
         Ok(PartitionReport {
@@ -276,17 +306,35 @@ mod tests {
 
     #[test]
     fn a_run_separates_the_request_kinds() {
-        let r = Partitioning::new(Layout::Sharded { shards: 3 }, 50.0).unwrap().requests(3_000).unwrap().run(1).unwrap();
-        assert_eq!(r.keyed.count() + r.unkeyed.count() + r.writes.count(), 3_000);
+        let r = Partitioning::new(Layout::Sharded { shards: 3 }, 50.0)
+            .unwrap()
+            .requests(3_000)
+            .unwrap()
+            .run(1)
+            .unwrap();
+        assert_eq!(
+            r.keyed.count() + r.unkeyed.count() + r.writes.count(),
+            3_000
+        );
         assert_eq!(r.servers.len(), 3);
         assert!(r.stopped_early.is_none());
     }
 
     #[test]
     fn bad_layouts_are_errors() {
-        assert!(Partitioning::new(Layout::Partitioned { partitions: 0 }, 1.0).unwrap_err().to_string().contains("partitions"));
+        assert!(
+            Partitioning::new(Layout::Partitioned { partitions: 0 }, 1.0)
+                .unwrap_err()
+                .to_string()
+                .contains("partitions")
+        );
         assert!(Partitioning::new(Layout::Sharded { shards: 0 }, 1.0).is_err());
         assert!(Partitioning::new(Layout::Single, 0.0).is_err());
-        assert!(Partitioning::new(Layout::Single, 1.0).unwrap().costs(-1.0, 0.0, 0.0, 0.0).is_err());
+        assert!(
+            Partitioning::new(Layout::Single, 1.0)
+                .unwrap()
+                .costs(-1.0, 0.0, 0.0, 0.0)
+                .is_err()
+        );
     }
 }

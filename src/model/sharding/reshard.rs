@@ -30,7 +30,11 @@ pub struct Resharding {
 
 impl Resharding {
     /// Routes every key of `keys` with `before` and `after` and counts the moves.
-    pub fn between(before: &ShardRouter, after: &ShardRouter, keys: impl IntoIterator<Item = u64>) -> Self {
+    pub fn between(
+        before: &ShardRouter,
+        after: &ShardRouter,
+        keys: impl IntoIterator<Item = u64>,
+    ) -> Self {
         let mut keys_before = vec![0u64; before.shards()];
         let mut keys_after = vec![0u64; after.shards()];
         let (mut n, mut moved) = (0u64, 0u64);
@@ -59,7 +63,11 @@ impl Resharding {
 
     /// The fraction of keys that moved.
     pub fn moved_fraction(&self) -> f64 {
-        if self.keys == 0 { 0.0 } else { self.moved as f64 / self.keys as f64 }
+        if self.keys == 0 {
+            0.0
+        } else {
+            self.moved as f64 / self.keys as f64
+        }
     }
 
     /// The least a scheme that ends balanced must move when growing: the new shards'
@@ -85,7 +93,12 @@ impl Resharding {
         if mean == 0.0 {
             return 0.0;
         }
-        let var = self.keys_after.iter().map(|&k| (k as f64 - mean).powi(2)).sum::<f64>() / n;
+        let var = self
+            .keys_after
+            .iter()
+            .map(|&k| (k as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
         var.sqrt() / mean
     }
 }
@@ -127,7 +140,12 @@ impl AddShard {
     /// From `shards` ≥ 1 shards to one more; 100 000 random keys out of a key space of
     /// 10⁹, 100 virtual nodes per ring node.
     pub fn new(shards: usize) -> Result<Self> {
-        Ok(AddShard { shards: at_least_one("shards", shards)?, keys: 100_000, key_space: 1_000_000_000, vnodes: 100 })
+        Ok(AddShard {
+            shards: at_least_one("shards", shards)?,
+            keys: 100_000,
+            key_space: 1_000_000_000,
+            vnodes: 100,
+        })
     }
 
     /// How many random keys to route (≥ 1).
@@ -142,7 +160,11 @@ impl AddShard {
     /// Keys are drawn from `0..key_space` (≥ 2 × shards, so ranges can split).
     pub fn key_space(mut self, key_space: u64) -> Result<Self> {
         if key_space < 2 * self.shards as u64 {
-            return Err(Error::param("key_space", key_space, format!("at least 2 × shards ({})", 2 * self.shards)));
+            return Err(Error::param(
+                "key_space",
+                key_space,
+                format!("at least 2 × shards ({})", 2 * self.shards),
+            ));
         }
         self.key_space = key_space;
         Ok(self)
@@ -170,7 +192,10 @@ impl AddShard {
     pub fn run(&self, seed: u64) -> Result<Vec<Resharding>> {
         let mut rng = SimRng::stream(seed, 0);
         let keys: Vec<u64> = (0..self.keys).map(|_| rng.below(self.key_space)).collect();
-        self.routers(seed)?.iter().map(|r| Resharding::add_shard(r, keys.iter().copied())).collect()
+        self.routers(seed)?
+            .iter()
+            .map(|r| Resharding::add_shard(r, keys.iter().copied()))
+            .collect()
     }
 }
 
@@ -183,7 +208,10 @@ mod tests {
         let before = ShardRouter::range(2, 100).unwrap();
         let r = Resharding::add_shard(&before, 0..100).unwrap();
         // 0..50 | 50..100 → the wider tie goes to the first: 0..25 | 25..50 (new) | 50..100.
-        assert_eq!((r.moved, r.keys_before.clone(), r.keys_after.clone()), (25, vec![50, 50], vec![25, 50, 25]));
+        assert_eq!(
+            (r.moved, r.keys_before.clone(), r.keys_after.clone()),
+            (25, vec![50, 50], vec![25, 50, 25])
+        );
         assert!((r.moved_fraction() - 0.25).abs() < 1e-12);
         assert!((r.minimum_fraction() - 1.0 / 3.0).abs() < 1e-12);
         assert!((r.imbalance_after() - 1.5).abs() < 1e-12);
@@ -193,8 +221,16 @@ mod tests {
 
     #[test]
     fn the_experiment_runs_every_strategy_and_checks_parameters() {
-        let out = AddShard::new(4).unwrap().keys(1000).unwrap().run(1).unwrap();
-        assert_eq!(out.iter().map(|r| r.strategy).collect::<Vec<_>>(), Strategy::ALL.to_vec());
+        let out = AddShard::new(4)
+            .unwrap()
+            .keys(1000)
+            .unwrap()
+            .run(1)
+            .unwrap();
+        assert_eq!(
+            out.iter().map(|r| r.strategy).collect::<Vec<_>>(),
+            Strategy::ALL.to_vec()
+        );
         assert!(out.iter().all(|r| r.keys == 1000 && r.shards_after == 5));
         assert!(AddShard::new(0).is_err());
         assert!(AddShard::new(4).unwrap().keys(0).is_err());

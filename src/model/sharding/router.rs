@@ -37,7 +37,13 @@ pub enum Strategy {
 
 impl Strategy {
     /// All five, in the order of the table above.
-    pub const ALL: [Strategy; 5] = [Strategy::Range, Strategy::ModN, Strategy::Consistent, Strategy::Jump, Strategy::Directory];
+    pub const ALL: [Strategy; 5] = [
+        Strategy::Range,
+        Strategy::ModN,
+        Strategy::Consistent,
+        Strategy::Jump,
+        Strategy::Directory,
+    ];
 }
 
 impl fmt::Display for Strategy {
@@ -70,17 +76,23 @@ enum Kind {
 impl ShardRouter {
     /// Range sharding: `shards` equal ranges over `0..key_space`.
     pub fn range(shards: usize, key_space: u64) -> Result<Self> {
-        Ok(ShardRouter { kind: Kind::Range(ShardMap::even(shards, key_space)?) })
+        Ok(ShardRouter {
+            kind: Kind::Range(ShardMap::even(shards, key_space)?),
+        })
     }
 
     /// Range sharding over the ranges of `map`.
     pub fn range_map(map: ShardMap) -> Self {
-        ShardRouter { kind: Kind::Range(map) }
+        ShardRouter {
+            kind: Kind::Range(map),
+        }
     }
 
     /// `hash(key) % shards`.
     pub fn mod_n(shards: usize) -> Result<Self> {
-        Ok(ShardRouter { kind: Kind::ModN(at_least_one("shards", shards)?) })
+        Ok(ShardRouter {
+            kind: Kind::ModN(at_least_one("shards", shards)?),
+        })
     }
 
     /// A consistent-hash ring of `shards` nodes with `vnodes` virtual nodes each.
@@ -91,25 +103,34 @@ impl ShardRouter {
     /// The same ring with its points placed by `seed` (independent placements for
     /// experiments that average over them).
     pub fn consistent_seeded(shards: usize, vnodes: usize, seed: u64) -> Result<Self> {
-        Ok(ShardRouter { kind: Kind::Consistent(HashRing::with_seed(shards, vnodes, seed)?) })
+        Ok(ShardRouter {
+            kind: Kind::Consistent(HashRing::with_seed(shards, vnodes, seed)?),
+        })
     }
 
     /// Jump consistent hash over `shards` buckets.
     pub fn jump(shards: usize) -> Result<Self> {
         at_least_one("shards", shards)?;
-        let n = u32::try_from(shards).map_err(|_| Error::param("shards", shards, "at most 2^32 − 1 for jump hash"))?;
-        Ok(ShardRouter { kind: Kind::Jump(n) })
+        let n = u32::try_from(shards)
+            .map_err(|_| Error::param("shards", shards, "at most 2^32 − 1 for jump hash"))?;
+        Ok(ShardRouter {
+            kind: Kind::Jump(n),
+        })
     }
 
     /// A directory: `shards` equal ranges over `0..key_space` to start with, moved
     /// around later with [`move_range`](Self::move_range).
     pub fn directory(shards: usize, key_space: u64) -> Result<Self> {
-        Ok(ShardRouter { kind: Kind::Directory(ShardMap::even(shards, key_space)?) })
+        Ok(ShardRouter {
+            kind: Kind::Directory(ShardMap::even(shards, key_space)?),
+        })
     }
 
     /// A directory over the ranges of `map`.
     pub fn directory_map(map: ShardMap) -> Self {
-        ShardRouter { kind: Kind::Directory(map) }
+        ShardRouter {
+            kind: Kind::Directory(map),
+        }
     }
 
     /// The strategy.
@@ -176,7 +197,9 @@ impl ShardRouter {
                     .max_by_key(|(r, _)| (r.end - r.start, std::cmp::Reverse(r.start)))
                     .ok_or_else(|| Error::InvalidConfig("the shard map has no range".into()))?;
                 if widest.end - widest.start < 2 {
-                    return Err(Error::InvalidConfig("cannot split a range of one key: every range is a single key".into()));
+                    return Err(Error::InvalidConfig(
+                        "cannot split a range of one key: every range is a single key".into(),
+                    ));
                 }
                 let mid = widest.start + (widest.end - widest.start) / 2;
                 let id = m.add_shard();
@@ -185,7 +208,9 @@ impl ShardRouter {
             Kind::ModN(n) => *n += 1,
             Kind::Consistent(ring) => ring.add_node(new as u32)?,
             Kind::Jump(n) => {
-                *n = n.checked_add(1).ok_or_else(|| Error::param("shards", new + 1, "at most 2^32 − 1 for jump hash"))?
+                *n = n.checked_add(1).ok_or_else(|| {
+                    Error::param("shards", new + 1, "at most 2^32 − 1 for jump hash")
+                })?
             }
             Kind::Directory(m) => {
                 let id = m.add_shard();
@@ -234,8 +259,14 @@ mod tests {
             ShardRouter::directory(4, 1000).unwrap(),
         ] {
             assert_eq!(router.shards(), 4);
-            let used: std::collections::BTreeSet<usize> = (0..1000).map(|k| router.shard_for(k)).collect();
-            assert_eq!(used.into_iter().collect::<Vec<_>>(), vec![0, 1, 2, 3], "{}", router.strategy());
+            let used: std::collections::BTreeSet<usize> =
+                (0..1000).map(|k| router.shard_for(k)).collect();
+            assert_eq!(
+                used.into_iter().collect::<Vec<_>>(),
+                vec![0, 1, 2, 3],
+                "{}",
+                router.strategy()
+            );
         }
     }
 
@@ -243,7 +274,10 @@ mod tests {
     fn adding_a_shard_the_strategys_way() {
         let mut range = ShardRouter::range(2, 100).unwrap();
         assert_eq!(range.add_shard().unwrap(), 2);
-        assert_eq!(range.map().unwrap().ranges(), vec![(0..25, 0), (25..50, 2), (50..100, 1)]);
+        assert_eq!(
+            range.map().unwrap().ranges(),
+            vec![(0..25, 0), (25..50, 2), (50..100, 1)]
+        );
         let mut dir = ShardRouter::directory(2, 90).unwrap();
         dir.add_shard().unwrap();
         let m = dir.map().unwrap();
@@ -255,7 +289,12 @@ mod tests {
         jump.add_shard().unwrap();
         assert_eq!(jump.shards(), 4);
         let mut tiny = ShardRouter::range(2, 2).unwrap();
-        assert!(tiny.add_shard().unwrap_err().to_string().contains("one key"));
+        assert!(
+            tiny.add_shard()
+                .unwrap_err()
+                .to_string()
+                .contains("one key")
+        );
     }
 
     #[test]
@@ -263,10 +302,19 @@ mod tests {
         let mut dir = ShardRouter::directory(2, 100).unwrap();
         dir.move_range(0..10, 1).unwrap();
         assert_eq!(dir.shard_for(5), 1);
-        let e = ShardRouter::mod_n(2).unwrap().move_range(0..10, 1).unwrap_err().to_string();
+        let e = ShardRouter::mod_n(2)
+            .unwrap()
+            .move_range(0..10, 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("hash mod N places keys by a formula"), "{e}");
         assert!(ShardRouter::mod_n(0).is_err());
         assert!(ShardRouter::jump(0).is_err());
-        assert!(ShardRouter::consistent(0, 10).unwrap_err().to_string().contains("`nodes` = 0"));
+        assert!(
+            ShardRouter::consistent(0, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("`nodes` = 0")
+        );
     }
 }

@@ -13,7 +13,10 @@ impl ToTable for Resharding {
     fn to_table(&self) -> Table {
         Table::builder()
             .column("strategy", [self.strategy.to_string().as_str()])
-            .column("shards", [format!("{} → {}", self.shards_before, self.shards_after).as_str()])
+            .column(
+                "shards",
+                [format!("{} → {}", self.shards_before, self.shards_after).as_str()],
+            )
             .column("keys", [self.keys])
             .column("moved", [self.moved])
             .column("moved share", [self.moved_fraction()])
@@ -28,14 +31,47 @@ impl ToTable for Resharding {
 impl ToTable for ShardedReport {
     fn to_table(&self) -> Table {
         let total: u64 = self.shards.iter().map(|s| s.requests).sum();
-        let share = |n: u64| if total > 0 { n as f64 / total as f64 } else { 0.0 };
+        let share = |n: u64| {
+            if total > 0 {
+                n as f64 / total as f64
+            } else {
+                0.0
+            }
+        };
         Table::builder()
             .column("shard", (0..self.shards.len() as u64).collect::<Vec<_>>())
-            .column("requests", self.shards.iter().map(|s| s.requests).collect::<Vec<_>>())
-            .column("share", self.shards.iter().map(|s| share(s.requests)).collect::<Vec<_>>())
-            .column("utilisation", self.shards.iter().map(|s| s.station.utilisation()).collect::<Vec<_>>())
-            .column("mean (ms)", self.shards.iter().map(|s| s.response.mean() * 1e3).collect::<Vec<_>>())
-            .column("p99 (ms)", self.shards.iter().map(|s| s.response.p99() * 1e3).collect::<Vec<_>>())
+            .column(
+                "requests",
+                self.shards.iter().map(|s| s.requests).collect::<Vec<_>>(),
+            )
+            .column(
+                "share",
+                self.shards
+                    .iter()
+                    .map(|s| share(s.requests))
+                    .collect::<Vec<_>>(),
+            )
+            .column(
+                "utilisation",
+                self.shards
+                    .iter()
+                    .map(|s| s.station.utilisation())
+                    .collect::<Vec<_>>(),
+            )
+            .column(
+                "mean (ms)",
+                self.shards
+                    .iter()
+                    .map(|s| s.response.mean() * 1e3)
+                    .collect::<Vec<_>>(),
+            )
+            .column(
+                "p99 (ms)",
+                self.shards
+                    .iter()
+                    .map(|s| s.response.p99() * 1e3)
+                    .collect::<Vec<_>>(),
+            )
             .build()
             .expect(COLUMNS)
     }
@@ -55,7 +91,11 @@ impl std::fmt::Display for Layout {
 impl ToTable for PartitionReport {
     fn to_table(&self) -> Table {
         let ms = |s: f64| s * 1e3;
-        let busiest = self.servers.iter().map(|s| s.station.utilisation()).fold(0.0, f64::max);
+        let busiest = self
+            .servers
+            .iter()
+            .map(|s| s.station.utilisation())
+            .fold(0.0, f64::max);
         Table::builder()
             .column("layout", [self.layout.to_string().as_str()])
             .column("capacity /s", [self.capacity])
@@ -77,13 +117,42 @@ mod tests {
 
     #[test]
     fn reports_are_tables() {
-        let moves = AddShard::new(3).unwrap().keys(1000).unwrap().run(1).unwrap();
+        let moves = AddShard::new(3)
+            .unwrap()
+            .keys(1000)
+            .unwrap()
+            .run(1)
+            .unwrap();
         let table = moves.to_table();
         assert_eq!(table.frame().shape(), (5, 7));
         assert!(table.to_markdown().contains("jump hash") && table.to_markdown().contains("3 → 4"));
-        let store = ShardedStore::new(ShardRouter::mod_n(3).unwrap(), 100.0, Keys::uniform(100).unwrap()).unwrap();
-        assert_eq!(store.requests(500).unwrap().run(1).unwrap().to_table().frame().shape(), (3, 6));
-        let p = Partitioning::new(Layout::Partitioned { partitions: 4 }, 10.0).unwrap().requests(200).unwrap().run(1).unwrap();
-        assert!(p.to_table().to_markdown().contains("4 partitions, one server"));
+        let store = ShardedStore::new(
+            ShardRouter::mod_n(3).unwrap(),
+            100.0,
+            Keys::uniform(100).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            store
+                .requests(500)
+                .unwrap()
+                .run(1)
+                .unwrap()
+                .to_table()
+                .frame()
+                .shape(),
+            (3, 6)
+        );
+        let p = Partitioning::new(Layout::Partitioned { partitions: 4 }, 10.0)
+            .unwrap()
+            .requests(200)
+            .unwrap()
+            .run(1)
+            .unwrap();
+        assert!(
+            p.to_table()
+                .to_markdown()
+                .contains("4 partitions, one server")
+        );
     }
 }

@@ -15,7 +15,10 @@ use crate::model::queue::{Outcome, QueueEvent, QueueSystem};
 use crate::model::replication::{LagModel, ReadRouter, Replication, Session, Target};
 use crate::model::sessions::{SessionOutcome, SessionStats, Sessions};
 use crate::model::web::WebTier;
-use crate::sim::{Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats, Zipf};
+use crate::sim::{
+    Admission, Arrivals, Dist, EventQueue, LatencyHistogram, SimRng, Start, Station, StationStats,
+    Zipf,
+};
 
 /// A request on its way through the topology.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +89,10 @@ struct Slab<T> {
 
 impl<T> Slab<T> {
     fn new() -> Slab<T> {
-        Slab { items: Vec::new(), free: Vec::new() }
+        Slab {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
     }
 
     #[inline]
@@ -194,7 +200,16 @@ impl Comp {
     /// in the processor's caches. End-to-end latencies keep 3.
     fn new(name: String, kind: ComponentKind) -> Comp {
         let latency = LatencyHistogram::with_digits(2);
-        Comp { name, kind, latency, completed: 0, errors: 0, hits: None, start: None, station: None }
+        Comp {
+            name,
+            kind,
+            latency,
+            completed: 0,
+            errors: 0,
+            hits: None,
+            start: None,
+            station: None,
+        }
     }
 }
 
@@ -273,7 +288,13 @@ impl<'a> Engine<'a> {
     fn new(topo: &'a Topology, seed: u64) -> Result<Engine<'a>> {
         let regions = &topo.regions;
         let multi = topo.sites.len() > 1;
-        let prefix = |site: usize| if multi { format!("{}/", regions.name(topo.sites[site])) } else { String::new() };
+        let prefix = |site: usize| {
+            if multi {
+                format!("{}/", regions.name(topo.sites[site]))
+            } else {
+                String::new()
+            }
+        };
         let mut comps = Vec::new();
         fn add(comps: &mut Vec<Comp>, name: String, kind: ComponentKind) -> usize {
             comps.push(Comp::new(name, kind));
@@ -294,31 +315,46 @@ impl<'a> Engine<'a> {
         let mut cdn = None;
         if let Some(spec) = &topo.cdn {
             let n = spec.objects.as_ref().unwrap_or(topo.workload.keys()).n();
-            let objects =
-                usize::try_from(n).map_err(|_| crate::Error::param("objects", n, "a number of objects that fits in memory"))?;
+            let objects = usize::try_from(n).map_err(|_| {
+                crate::Error::param("objects", n, "a number of objects that fits in memory")
+            })?;
             let edge_regions = topo.edges.clone();
             let edge_of = (0..regions.len())
                 .map(|u| {
-                    let near = regions.nearest(u, edge_regions.iter().copied()).expect("a CDN has at least one edge");
-                    edge_regions.iter().position(|&e| e == near).expect("the nearest edge is an edge")
+                    let near = regions
+                        .nearest(u, edge_regions.iter().copied())
+                        .expect("a CDN has at least one edge");
+                    edge_regions
+                        .iter()
+                        .position(|&e| e == near)
+                        .expect("the nearest edge is an edge")
                 })
                 .collect();
             let edge_comp = comps.len();
             for &r in &edge_regions {
-                let c = add(&mut comps, format!("cdn/{}", regions.name(r)), ComponentKind::CdnEdge);
+                let c = add(
+                    &mut comps,
+                    format!("cdn/{}", regions.name(r)),
+                    ComponentKind::CdnEdge,
+                );
                 comps[c].hits = Some(0);
             }
             let origin_comp = add(&mut comps, "origin".into(), ComponentKind::Origin);
             let origin = spec.origin.server_count().map(Station::new).transpose()?;
             cdn = Some(CdnState {
-                cdn: Cdn::new(edge_regions.len(), objects, spec.ttl)?.versioned_urls(spec.versioned),
+                cdn: Cdn::new(edge_regions.len(), objects, spec.ttl)?
+                    .versioned_urls(spec.versioned),
                 objects: spec.objects.clone(),
                 edge_of,
                 edge_regions,
                 origin_region: topo.sites[0],
                 origin,
                 origin_service: spec.origin.service(),
-                updates: if spec.updates > 0.0 { Some(Arrivals::poisson(spec.updates * objects as f64)?) } else { None },
+                updates: if spec.updates > 0.0 {
+                    Some(Arrivals::poisson(spec.updates * objects as f64)?)
+                } else {
+                    None
+                },
                 edge_comp,
                 origin_comp,
             });
@@ -327,24 +363,48 @@ impl<'a> Engine<'a> {
         let users = topo.workload.population().users();
         let mut sites = Vec::with_capacity(topo.sites.len());
         for (i, &region) in topo.sites.iter().enumerate() {
-            let lb_comp = add(&mut comps, format!("{}lb", prefix(i)), ComponentKind::LoadBalancer);
+            let lb_comp = add(
+                &mut comps,
+                format!("{}lb", prefix(i)),
+                ComponentKind::LoadBalancer,
+            );
             let web_comp = comps.len();
             for k in 0..topo.web_servers {
-                add(&mut comps, format!("{}web-{}", prefix(i), k + 1), ComponentKind::WebServer);
+                add(
+                    &mut comps,
+                    format!("{}web-{}", prefix(i), k + 1),
+                    ComponentKind::WebServer,
+                );
             }
             let cache_comp = comps.len();
             let mut cache = None;
             if let Some(tier) = &topo.cache {
-                let c = add(&mut comps, format!("{}cache", prefix(i)), ComponentKind::Cache);
+                let c = add(
+                    &mut comps,
+                    format!("{}cache", prefix(i)),
+                    ComponentKind::Cache,
+                );
                 comps[c].hits = Some(0);
                 // One server needs no ring (and skips its lookup on every request).
-                let placement = if tier.nodes == 1 { Placement::ModN } else { Placement::Ring { vnodes: 64 } };
+                let placement = if tier.nodes == 1 {
+                    Placement::ModN
+                } else {
+                    Placement::Ring { vnodes: 64 }
+                };
                 cache = Some(CacheCluster::new(tier.nodes, &tier.cache, placement, 1)?);
             }
             let queue_comp = comps.len();
             if topo.queue.is_some() {
-                add(&mut comps, format!("{}queue", prefix(i)), ComponentKind::Queue);
-                add(&mut comps, format!("{}workers", prefix(i)), ComponentKind::Workers);
+                add(
+                    &mut comps,
+                    format!("{}queue", prefix(i)),
+                    ComponentKind::Queue,
+                );
+                add(
+                    &mut comps,
+                    format!("{}workers", prefix(i)),
+                    ComponentKind::Workers,
+                );
             }
             let mut web = WebTier::uniform(topo.web_servers, topo.server)?;
             if let Some(limit) = topo.queue_limit {
@@ -373,12 +433,28 @@ impl<'a> Engine<'a> {
         if let Some(db) = &topo.db {
             let sharded = db.shards > 1;
             for shard in 0..db.shards {
-                let shard_name = if sharded { format!("db/shard-{}", shard + 1) } else { "db".to_string() };
+                let shard_name = if sharded {
+                    format!("db/shard-{}", shard + 1)
+                } else {
+                    "db".to_string()
+                };
                 let site = topo.primary_sites[shard];
-                let name = if multi { format!("{}/primary ({})", shard_name, regions.name(topo.sites[site])) } else { format!("{shard_name}/primary") };
+                let name = if multi {
+                    format!(
+                        "{}/primary ({})",
+                        shard_name,
+                        regions.name(topo.sites[site])
+                    )
+                } else {
+                    format!("{shard_name}/primary")
+                };
                 let comp = add(&mut comps, name, ComponentKind::DbPrimary);
                 primaries.push(nodes.len());
-                nodes.push(DbNode { station: Station::new(db.connections)?, site, comp });
+                nodes.push(DbNode {
+                    station: Station::new(db.connections)?,
+                    site,
+                    comp,
+                });
             }
             for shard in 0..db.shards {
                 for site in 0..topo.sites.len() {
@@ -386,16 +462,32 @@ impl<'a> Engine<'a> {
                         replica_set_of.push(None);
                         continue;
                     }
-                    let shard_name = if sharded { format!("db/shard-{}", shard + 1) } else { "db".to_string() };
+                    let shard_name = if sharded {
+                        format!("db/shard-{}", shard + 1)
+                    } else {
+                        "db".to_string()
+                    };
                     let mut members = Vec::with_capacity(db.replicas);
                     for k in 0..db.replicas {
-                        let comp = add(&mut comps, format!("{}{}/replica-{}", prefix(site), shard_name, k + 1), ComponentKind::DbReplica);
+                        let comp = add(
+                            &mut comps,
+                            format!("{}{}/replica-{}", prefix(site), shard_name, k + 1),
+                            ComponentKind::DbReplica,
+                        );
                         members.push(nodes.len());
-                        nodes.push(DbNode { station: Station::new(db.connections)?, site, comp });
+                        nodes.push(DbNode {
+                            station: Station::new(db.connections)?,
+                            site,
+                            comp,
+                        });
                     }
                     // Replicas in another region get the log one inter-region hop later.
                     let primary_site = topo.primary_sites[shard];
-                    let hop = if primary_site == site { 0.0 } else { regions.rtt(topo.sites[primary_site], topo.sites[site]) / 2.0 };
+                    let hop = if primary_site == site {
+                        0.0
+                    } else {
+                        regions.rtt(topo.sites[primary_site], topo.sites[site]) / 2.0
+                    };
                     let lag = LagModel::exponential(db.lag.0 + hop, db.lag.1)?;
                     replica_set_of.push(Some(replica_sets.len()));
                     replica_sets.push(ReplicaSet {
@@ -407,7 +499,8 @@ impl<'a> Engine<'a> {
             }
         }
 
-        let router = GeoRouter::new(regions.clone(), &topo.sites)?.with_failover_delay(topo.failover_delay)?;
+        let router = GeoRouter::new(regions.clone(), &topo.sites)?
+            .with_failover_delay(topo.failover_delay)?;
         let replica_sets_exist = !replica_sets.is_empty();
         let shards = topo.db.as_ref().map_or(1, |db| db.shards);
         Ok(Engine {
@@ -425,7 +518,11 @@ impl<'a> Engine<'a> {
             primaries,
             replica_sets,
             replica_set_of,
-            db_sessions: if replica_sets_exist { vec![Session::default(); users as usize * shards] } else { Vec::new() },
+            db_sessions: if replica_sets_exist {
+                vec![Session::default(); users as usize * shards]
+            } else {
+                Vec::new()
+            },
             shards,
             versions: match &topo.cache {
                 Some(_) => vec![0; topo.workload.keys().n() as usize],
@@ -443,13 +540,16 @@ impl<'a> Engine<'a> {
             comps,
             measuring: false,
             cells: vec![Traffic::default(); topo.user_regions.len() * 3],
-            region_slot: (0..regions.len()).map(|r| topo.user_regions.iter().position(|&u| u == r).unwrap_or(0)).collect(),
+            region_slot: (0..regions.len())
+                .map(|r| topo.user_regions.iter().position(|&u| u == r).unwrap_or(0))
+                .collect(),
             stopped_early: None,
         })
     }
 
     fn start(&mut self) {
-        self.events.schedule_at(self.topo.warmup, Event::Measure(true));
+        self.events
+            .schedule_at(self.topo.warmup, Event::Measure(true));
         self.events.schedule_at(self.end, Event::Measure(false));
         if let Some(first) = self.topo.workload.next_arrival(0.0, &mut self.rng) {
             self.events.schedule_at(first, Event::Arrival);
@@ -457,7 +557,8 @@ impl<'a> Engine<'a> {
         if let Some(c) = &self.cdn
             && let Some(u) = &c.updates
         {
-            self.events.schedule_at(u.next(0.0, &mut self.update_rng), Event::Publish);
+            self.events
+                .schedule_at(u.next(0.0, &mut self.update_rng), Event::Publish);
         }
         for i in 0..self.topo.failures.len() {
             self.schedule_crash(i, 0.0);
@@ -512,7 +613,9 @@ impl<'a> Engine<'a> {
                 if now >= s.changed_at + self.topo.failover_delay {
                     let up = s.up;
                     if let Some(dns) = self.dns.as_mut() {
-                        dns.geo_mut().set_healthy(site as usize, up).expect("sites are checked when the engine is built");
+                        dns.geo_mut()
+                            .set_healthy(site as usize, up)
+                            .expect("sites are checked when the engine is built");
                     }
                 }
             }
@@ -561,17 +664,21 @@ impl<'a> Engine<'a> {
     fn route(&mut self, now: f64, id: u32) {
         let (region, measured) = (self.reqs[id].region as usize, self.reqs[id].measured);
         if let Some(dns) = self.dns.as_mut() {
-            let res = dns.lookup(now, region, &mut self.rng).expect("every region has a resolver");
+            let res = dns
+                .lookup(now, region, &mut self.rng)
+                .expect("every region has a resolver");
             let c = &mut self.comps[self.dns_comp];
             if measured {
                 c.completed += 1;
                 c.latency.record(res.latency);
-                *c.hits.as_mut().expect("the DNS counts hits") += (res.source == Source::Cache) as u64;
+                *c.hits.as_mut().expect("the DNS counts hits") +=
+                    (res.source == Source::Cache) as u64;
             }
             match res.data_center {
                 Some(site) => {
                     self.reqs[id].site = site as u32;
-                    self.events.schedule_at(now + res.latency, Event::Dispatch(id));
+                    self.events
+                        .schedule_at(now + res.latency, Event::Dispatch(id));
                 }
                 None => {
                     c.errors += measured as u64;
@@ -612,7 +719,9 @@ impl<'a> Engine<'a> {
             extra = used.latency;
         }
         match site.web.arrive(now, server, id, req.cost, extra) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, id }),
+            Admission::Started(s) => self
+                .events
+                .schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, id }),
             Admission::Queued => {
                 if site.web.in_system(server) > self.topo.max_backlog {
                     let name = self.comps[site.web_comp + server].name.clone();
@@ -636,7 +745,13 @@ impl<'a> Engine<'a> {
         let next = site.web.start_next(now, server, |_, _| {});
         let comp = site.web_comp + server;
         if let Some(s) = next {
-            self.events.schedule_at(s.done_at, Event::WebDone { epoch: s.epoch, id: s.job });
+            self.events.schedule_at(
+                s.done_at,
+                Event::WebDone {
+                    epoch: s.epoch,
+                    id: s.job,
+                },
+            );
         }
         if !ok {
             self.comps[comp].errors += req.measured as u64;
@@ -647,7 +762,9 @@ impl<'a> Engine<'a> {
         match req.kind {
             RequestKind::Static => self.respond_here(now, id),
             _ if self.topo.db.is_none() => self.reply(now, id),
-            RequestKind::Read if self.sites[req.site as usize].cache.is_some() => self.ask_cache(now, id),
+            RequestKind::Read if self.sites[req.site as usize].cache.is_some() => {
+                self.ask_cache(now, id)
+            }
             _ => self.query(now, now, id),
         }
     }
@@ -658,18 +775,30 @@ impl<'a> Engine<'a> {
         let tier = self.topo.cache.as_ref().expect("a cache has a tier");
         let wait = tier.lookup.sample(&mut self.rng);
         let site = &mut self.sites[req.site as usize];
-        let cache = site.cache.as_mut().expect("reads ask the cache only with one");
+        let cache = site
+            .cache
+            .as_mut()
+            .expect("reads ask the cache only with one");
         let c = &mut self.comps[site.cache_comp];
         let hit = match cache.get(req.key, now) {
-            Routed::Answered { lookup: CacheLookup::Hit { version, .. }, .. } => {
+            Routed::Answered {
+                lookup: CacheLookup::Hit { version, .. },
+                ..
+            } => {
                 if req.measured && version < self.versions[req.key as usize] {
                     self.stale_cache_reads += 1;
                 }
                 Some(true)
             }
-            Routed::Answered { lookup: CacheLookup::Miss { .. }, .. } => Some(false),
+            Routed::Answered {
+                lookup: CacheLookup::Miss { .. },
+                ..
+            } => Some(false),
             // Another read is filling the key (leases): ask again after a lookup.
-            Routed::Answered { lookup: CacheLookup::Wait, .. } => None,
+            Routed::Answered {
+                lookup: CacheLookup::Wait,
+                ..
+            } => None,
             // The key's server is down and not yet removed: the lookup fails, the read
             // goes to the database.
             Routed::Down { .. } => {
@@ -685,7 +814,10 @@ impl<'a> Engine<'a> {
         match hit {
             // Nothing else happens on a hit: the answer leaves after the lookup.
             Some(true) => {
-                let rtt = self.topo.regions.user_rtt(req.region as usize, self.sites[req.site as usize].region);
+                let rtt = self
+                    .topo
+                    .regions
+                    .user_rtt(req.region as usize, self.sites[req.site as usize].region);
                 self.respond(now + wait, id, rtt);
             }
             Some(false) => {
@@ -746,7 +878,14 @@ impl<'a> Engine<'a> {
     /// Half the round trip between two data centers (0 inside one).
     #[inline]
     fn hop(&self, a: usize, b: usize) -> f64 {
-        if a == b { 0.0 } else { self.topo.regions.rtt(self.sites[a].region, self.sites[b].region) / 2.0 }
+        if a == b {
+            0.0
+        } else {
+            self.topo
+                .regions
+                .rtt(self.sites[a].region, self.sites[b].region)
+                / 2.0
+        }
     }
 
     fn db_enter(&mut self, now: f64, id: u32) {
@@ -754,7 +893,9 @@ impl<'a> Engine<'a> {
         req.entered = now;
         let n = &mut self.nodes[req.node as usize];
         match n.station.arrive(now, id, req.cost) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id }),
+            Admission::Started(s) => self
+                .events
+                .schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id }),
             Admission::Queued => {
                 if n.station.queue_len() > self.topo.max_backlog {
                     let name = self.comps[n.comp].name.clone();
@@ -799,7 +940,11 @@ impl<'a> Engine<'a> {
     /// The answer is ready at the web server: a write publishes its job, then the user
     /// gets the answer.
     fn reply(&mut self, now: f64, id: u32) {
-        let (site, kind, key) = (self.reqs[id].site as usize, self.reqs[id].kind, self.reqs[id].key);
+        let (site, kind, key) = (
+            self.reqs[id].site as usize,
+            self.reqs[id].kind,
+            self.reqs[id].key,
+        );
         if let Some(cache) = self.sites[site].cache.as_mut() {
             match kind {
                 // Look-aside: the read that missed puts what the database returned — older
@@ -817,11 +962,19 @@ impl<'a> Engine<'a> {
         {
             self.jobs += 1;
             let buffer = &mut self.queue_buffer;
-            match q.publish(now, self.jobs, (), &mut self.rng, &mut |at, e| buffer.push((at, e))) {
+            match q.publish(now, self.jobs, (), &mut self.rng, &mut |at, e| {
+                buffer.push((at, e))
+            }) {
                 Ok(Some(_)) => {}
                 // A full broker loses the job.
-                Ok(None) => self.comps[self.sites[site].queue_comp].errors += self.reqs[id].measured as u64,
-                Err(e) => self.stopped_early = Some(format!("stopped at t = {now:.1} s: the queue refused a job: {e}")),
+                Ok(None) => {
+                    self.comps[self.sites[site].queue_comp].errors += self.reqs[id].measured as u64
+                }
+                Err(e) => {
+                    self.stopped_early = Some(format!(
+                        "stopped at t = {now:.1} s: the queue refused a job: {e}"
+                    ))
+                }
             }
             self.schedule_queue_events(site);
         }
@@ -842,8 +995,14 @@ impl<'a> Engine<'a> {
     }
 
     fn queue_event(&mut self, now: f64, i: u32) {
-        let (site, e) = self.queue_events.take(i).expect("a queue event is handled once");
-        let q = self.sites[site].queue.as_mut().expect("queue events come from a queue");
+        let (site, e) = self
+            .queue_events
+            .take(i)
+            .expect("a queue event is handled once");
+        let q = self.sites[site]
+            .queue
+            .as_mut()
+            .expect("queue events come from a queue");
         let buffer = &mut self.queue_buffer;
         let outcome = q.handle(now, e, &mut self.rng, &mut |at, e| buffer.push((at, e)));
         let comp = self.sites[site].queue_comp;
@@ -858,17 +1017,29 @@ impl<'a> Engine<'a> {
             }
             Ok(Outcome::DeadLettered) => self.comps[comp].errors += 1,
             Ok(_) => {}
-            Err(e) => self.stopped_early = Some(format!("stopped at t = {now:.1} s: the queue failed: {e}")),
+            Err(e) => {
+                self.stopped_early =
+                    Some(format!("stopped at t = {now:.1} s: the queue failed: {e}"))
+            }
         }
         self.schedule_queue_events(site);
     }
 
     fn schedule_db(&mut self, s: Start<u32>) {
-        self.events.schedule_at(s.done_at, Event::DbDone { epoch: s.epoch, id: s.job });
+        self.events.schedule_at(
+            s.done_at,
+            Event::DbDone {
+                epoch: s.epoch,
+                id: s.job,
+            },
+        );
     }
 
     fn send_to_edge(&mut self, now: f64, id: u32) {
-        let c = self.cdn.as_mut().expect("static requests go to the edge only with a CDN");
+        let c = self
+            .cdn
+            .as_mut()
+            .expect("static requests go to the edge only with a CDN");
         let req = &mut self.reqs[id];
         let edge = c.edge_of[req.region as usize];
         let object = match &c.objects {
@@ -879,7 +1050,10 @@ impl<'a> Engine<'a> {
         match c.cdn.request(now, edge, object, id) {
             Lookup::Hit(served) => {
                 if req.measured {
-                    *self.comps[c.edge_comp + edge].hits.as_mut().expect("an edge counts hits") += 1;
+                    *self.comps[c.edge_comp + edge]
+                        .hits
+                        .as_mut()
+                        .expect("an edge counts hits") += 1;
                 }
                 self.answer_from_edge(now, edge, served);
             }
@@ -904,7 +1078,10 @@ impl<'a> Engine<'a> {
         let c = self.cdn.as_ref().expect("an edge answer comes from a CDN");
         let comp = c.edge_comp + edge;
         let req = self.reqs[served.job];
-        let rtt = self.topo.regions.user_rtt(req.region as usize, c.edge_regions[edge]);
+        let rtt = self
+            .topo
+            .regions
+            .user_rtt(req.region as usize, c.edge_regions[edge]);
         self.record(comp, &req, now);
         self.respond(now, served.job, rtt);
     }
@@ -913,17 +1090,26 @@ impl<'a> Engine<'a> {
         let c = self.cdn.as_mut().expect("fetches come from a CDN");
         let service = c.origin_service.sample(&mut self.rng);
         let Some(station) = c.origin.as_mut() else {
-            self.events.schedule_at(now + service, Event::OriginDone { epoch: 0, fetch: f });
+            self.events
+                .schedule_at(now + service, Event::OriginDone { epoch: 0, fetch: f });
             return;
         };
         match station.arrive(now, f, service) {
-            Admission::Started(s) => self.events.schedule_at(s.done_at, Event::OriginDone { epoch: s.epoch, fetch: f }),
+            Admission::Started(s) => self.events.schedule_at(
+                s.done_at,
+                Event::OriginDone {
+                    epoch: s.epoch,
+                    fetch: f,
+                },
+            ),
             Admission::Queued => {
                 if station.queue_len() > self.topo.max_backlog {
                     self.backlog(now, "origin");
                 }
             }
-            Admission::Rejected(_) => unreachable!("the origin's queue is unbounded and it never crashes"),
+            Admission::Rejected(_) => {
+                unreachable!("the origin's queue is unbounded and it never crashes")
+            }
         }
     }
 
@@ -932,12 +1118,22 @@ impl<'a> Engine<'a> {
         if let Some(station) = c.origin.as_mut() {
             station.finish(now, epoch);
             if let Some(s) = station.start_next(now, |_, _| {}) {
-                self.events.schedule_at(s.done_at, Event::OriginDone { epoch: s.epoch, fetch: s.job });
+                self.events.schedule_at(
+                    s.done_at,
+                    Event::OriginDone {
+                        epoch: s.epoch,
+                        fetch: s.job,
+                    },
+                );
             }
         }
         let fetch = &mut self.fetches[f];
         fetch.content = c.cdn.origin_read(fetch.object as usize, fetch.url);
-        let half = self.topo.regions.rtt(c.edge_regions[fetch.edge as usize], c.origin_region) / 2.0;
+        let half = self
+            .topo
+            .regions
+            .rtt(c.edge_regions[fetch.edge as usize], c.origin_region)
+            / 2.0;
         if fetch.measured {
             let m = &mut self.comps[c.origin_comp];
             m.completed += 1;
@@ -951,7 +1147,10 @@ impl<'a> Engine<'a> {
         self.fetches.remove(f);
         let c = self.cdn.as_mut().expect("fills come from a CDN");
         let edge = fetch.edge as usize;
-        for served in c.cdn.fill(now, edge, fetch.object as usize, fetch.url, fetch.content) {
+        for served in c
+            .cdn
+            .fill(now, edge, fetch.object as usize, fetch.url, fetch.content)
+        {
             self.answer_from_edge(now, edge, served);
         }
     }
@@ -969,7 +1168,10 @@ impl<'a> Engine<'a> {
     /// Answers request `id` from its data center.
     fn respond_here(&mut self, now: f64, id: u32) {
         let req = &self.reqs[id];
-        let rtt = self.topo.regions.user_rtt(req.region as usize, self.sites[req.site as usize].region);
+        let rtt = self
+            .topo
+            .regions
+            .user_rtt(req.region as usize, self.sites[req.site as usize].region);
         self.respond(now, id, rtt);
     }
 
@@ -1035,7 +1237,8 @@ impl<'a> Engine<'a> {
         self.set_workers(now, site, false);
         self.router.fail(now, site);
         if self.dns.is_some() {
-            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
+            self.events
+                .schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
         }
     }
 
@@ -1049,7 +1252,10 @@ impl<'a> Engine<'a> {
         let shard = req.shard as usize;
         let sites = self.sites.len();
         let mut last = None;
-        for set in self.replica_set_of[shard * sites..(shard + 1) * sites].iter().flatten() {
+        for set in self.replica_set_of[shard * sites..(shard + 1) * sites]
+            .iter()
+            .flatten()
+        {
             last = Some(self.replica_sets[*set].repl.commit(now, &mut self.rng));
         }
         if let Some(commit) = last {
@@ -1085,7 +1291,8 @@ impl<'a> Engine<'a> {
         self.set_workers(now, site, true);
         self.router.recover(now, site);
         if self.dns.is_some() {
-            self.events.schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
+            self.events
+                .schedule_at(now + self.topo.failover_delay, Event::Health(site as u32));
         }
     }
 

@@ -75,12 +75,22 @@ mod tests {
     use crate::sim::{Arrivals, Dist};
 
     fn users() -> TopologyBuilder {
-        Topology::builder().users(Arrivals::poisson(100.0).unwrap()).duration(20.0).warmup(1.0)
+        Topology::builder()
+            .users(Arrivals::poisson(100.0).unwrap())
+            .duration(20.0)
+            .warmup(1.0)
     }
 
     fn two_regions() -> TopologyBuilder {
-        let regions = Regions::new(&["east", "west"], &[0.01, 0.01], &[[0.0, 0.07], [0.07, 0.0]]).unwrap();
-        users().regions(regions, &[("east", 0.5), ("west", 0.5)]).data_centers(&["east", "west"])
+        let regions = Regions::new(
+            &["east", "west"],
+            &[0.01, 0.01],
+            &[[0.0, 0.07], [0.07, 0.0]],
+        )
+        .unwrap();
+        users()
+            .regions(regions, &[("east", 0.5), ("west", 0.5)])
+            .data_centers(&["east", "west"])
     }
 
     fn error(b: TopologyBuilder) -> String {
@@ -93,24 +103,57 @@ mod tests {
         assert!(error(users().web_servers(2, ServerSpec::unit())).contains("need a load balancer"));
         assert!(error(users().web_servers(0, ServerSpec::unit())).contains("`web_servers` = 0"));
         assert!(error(users().regions(Regions::world(), &[("mars", 1.0)])).contains("`mars`"));
-        assert!(error(users().regions(Regions::world(), &[("seoul", 1.0), ("seoul", 1.0)])).contains("twice"));
+        assert!(
+            error(users().regions(Regions::world(), &[("seoul", 1.0), ("seoul", 1.0)]))
+                .contains("twice")
+        );
         assert!(error(two_regions().data_centers(&["east", "east"])).contains("one per region"));
-        assert!(error(two_regions().data_centers(&["east"]).data_center_failures("west", FailureModel::never())).contains("no data center"));
-        assert!(error(two_regions().database(Db::primary(Dist::constant(0.001).unwrap()).primary_in("north"))).contains("`north`"));
-        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).shards(0))).contains("`shards` = 0"));
-        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).connections(0))).contains("`connections`"));
+        assert!(
+            error(
+                two_regions()
+                    .data_centers(&["east"])
+                    .data_center_failures("west", FailureModel::never())
+            )
+            .contains("no data center")
+        );
+        assert!(
+            error(
+                two_regions()
+                    .database(Db::primary(Dist::constant(0.001).unwrap()).primary_in("north"))
+            )
+            .contains("`north`")
+        );
+        assert!(
+            error(users().database(Db::primary(Dist::constant(0.001).unwrap()).shards(0)))
+                .contains("`shards` = 0")
+        );
+        assert!(
+            error(users().database(Db::primary(Dist::constant(0.001).unwrap()).connections(0)))
+                .contains("`connections`")
+        );
         assert!(error(users().cdn(CdnSpec::new(1.0).unwrap().edges_in(&[]))).contains("`edges`"));
         assert!(error(users().duration(0.0)).contains("`duration`"));
         assert!(error(users().failover_delay(-1.0)).contains("`failover_delay`"));
         assert!(error(users().dns(-1.0)).contains("`dns ttl`"));
-        assert!(CdnSpec::new(-1.0).is_err() && CdnSpec::new(1.0).unwrap().updates(f64::NAN).is_err());
+        assert!(
+            CdnSpec::new(-1.0).is_err() && CdnSpec::new(1.0).unwrap().updates(f64::NAN).is_err()
+        );
     }
 
     #[test]
     fn an_overloaded_server_stops_the_run_and_says_where() {
-        let r = users().mix(RequestMix::reads(Dist::constant(0.02).unwrap())).max_backlog(500).build().unwrap().run(1).unwrap();
+        let r = users()
+            .mix(RequestMix::reads(Dist::constant(0.02).unwrap()))
+            .max_backlog(500)
+            .build()
+            .unwrap()
+            .run(1)
+            .unwrap();
         let why = r.stopped_early.expect("twice the capacity must stop");
-        assert!(why.contains("more than 500 requests were waiting at web-1"), "{why}");
+        assert!(
+            why.contains("more than 500 requests were waiting at web-1"),
+            "{why}"
+        );
     }
 
     #[test]
@@ -118,13 +161,22 @@ mod tests {
         // East dies at 5 s for good; health checks notice after 2 s. Without DNS the
         // router moves users then; with resolvers caching for 10 s some keep being sent
         // to the dead site for up to 10 s more.
-        let base = || two_regions().data_center_failures("east", FailureModel::crash_at(5.0).unwrap()).failover_delay(2.0);
+        let base = || {
+            two_regions()
+                .data_center_failures("east", FailureModel::crash_at(5.0).unwrap())
+                .failover_delay(2.0)
+        };
         let direct = base().build().unwrap().run(3).unwrap();
         let cached = base().dns(10.0).build().unwrap().run(3).unwrap();
         let east = |r: &TopologyReport| r.region("east").unwrap().errors;
         // About 50 requests/s from east: 2 s of errors without DNS, 2–12 s with.
         assert!((50..=160).contains(&east(&direct)), "{}", east(&direct));
-        assert!(east(&cached) > east(&direct) + 100, "{} vs {}", east(&cached), east(&direct));
+        assert!(
+            east(&cached) > east(&direct) + 100,
+            "{} vs {}",
+            east(&cached),
+            east(&direct)
+        );
         assert_eq!(direct.region("west").unwrap().errors, 0);
         let dns = cached.dns.expect("DNS counts");
         assert!(dns.lookups > 0 && dns.authoritative > 0);
@@ -134,7 +186,10 @@ mod tests {
     #[test]
     fn sticky_sessions_in_memory_die_with_their_data_center() {
         let t = two_regions()
-            .mix(RequestMix::new(&[(RequestKind::Read, 1.0, Dist::exponential(0.002).unwrap())]).unwrap())
+            .mix(
+                RequestMix::new(&[(RequestKind::Read, 1.0, Dist::exponential(0.002).unwrap())])
+                    .unwrap(),
+            )
             .user_count(500)
             .web_servers(2, ServerSpec::unit())
             .load_balancer(Policy::Sticky)
@@ -144,7 +199,10 @@ mod tests {
         let r = t.build().unwrap().run(5).unwrap();
         let s = r.sessions.expect("sessions are kept");
         assert!(s.destroyed > 0, "{s:?}");
-        assert!(s.lost > 0, "west users moved to east lost their sessions: {s:?}");
+        assert!(
+            s.lost > 0,
+            "west users moved to east lost their sessions: {s:?}"
+        );
         let calm = two_regions()
             .web_servers(2, ServerSpec::unit())
             .load_balancer(Policy::Sticky)
@@ -154,23 +212,44 @@ mod tests {
             .unwrap()
             .run(5)
             .unwrap();
-        assert_eq!(calm.sessions.unwrap().lost, 0, "sticky routing keeps every user on their server");
+        assert_eq!(
+            calm.sessions.unwrap().lost,
+            0,
+            "sticky routing keeps every user on their server"
+        );
     }
 
     #[test]
     fn static_requests_without_a_cdn_go_to_the_web_tier() {
-        let mix = RequestMix::new(&[(RequestKind::Static, 0.5, Dist::constant(0.001).unwrap()), (RequestKind::Read, 0.5, Dist::constant(0.001).unwrap())]).unwrap();
+        let mix = RequestMix::new(&[
+            (RequestKind::Static, 0.5, Dist::constant(0.001).unwrap()),
+            (RequestKind::Read, 0.5, Dist::constant(0.001).unwrap()),
+        ])
+        .unwrap();
         let r = users().mix(mix.clone()).build().unwrap().run(1).unwrap();
         assert_eq!(r.component("web-1").unwrap().completed, r.requests);
-        let with = users().mix(mix).cdn(CdnSpec::new(60.0).unwrap()).build().unwrap().run(1).unwrap();
+        let with = users()
+            .mix(mix)
+            .cdn(CdnSpec::new(60.0).unwrap())
+            .build()
+            .unwrap()
+            .run(1)
+            .unwrap();
         let statics = with.kind(RequestKind::Static).requests;
-        assert_eq!(with.component("web-1").unwrap().completed + statics, with.requests);
+        assert_eq!(
+            with.component("web-1").unwrap().completed + statics,
+            with.requests
+        );
         assert_eq!(with.component("cdn/all").unwrap().completed, statics);
     }
 
     fn reads_and_writes() -> RequestMix {
         let cost = Dist::exponential(0.002).unwrap();
-        RequestMix::new(&[(RequestKind::Read, 0.7, cost), (RequestKind::Write, 0.3, cost)]).unwrap()
+        RequestMix::new(&[
+            (RequestKind::Read, 0.7, cost),
+            (RequestKind::Write, 0.3, cost),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -182,29 +261,46 @@ mod tests {
                 .mix(reads_and_writes())
                 .keys(crate::sim::Zipf::new(20, 1.0).unwrap())
                 .database(Db::primary(Dist::exponential(0.001).unwrap()))
-                .cache(CacheTier::new(Cache::new(100, Eviction::Lru).unwrap().ttl(ttl).unwrap()))
+                .cache(CacheTier::new(
+                    Cache::new(100, Eviction::Lru).unwrap().ttl(ttl).unwrap(),
+                ))
                 .build()
                 .unwrap()
                 .run(2)
                 .unwrap()
         };
         let (short, long) = (t(0.05), t(5.0));
-        assert!(long.stale_cache_reads > 3 * short.stale_cache_reads.max(1), "{} vs {}", long.stale_cache_reads, short.stale_cache_reads);
+        assert!(
+            long.stale_cache_reads > 3 * short.stale_cache_reads.max(1),
+            "{} vs {}",
+            long.stale_cache_reads,
+            short.stale_cache_reads
+        );
         let hits = |r: &TopologyReport| r.component("east/cache").unwrap().hits.unwrap();
         assert!(hits(&long) > hits(&short), "a longer TTL hits more");
         let one_site = users()
             .mix(reads_and_writes())
             .keys(crate::sim::Zipf::new(20, 1.0).unwrap())
             .database(Db::primary(Dist::exponential(0.001).unwrap()))
-            .cache(CacheTier::new(Cache::new(100, Eviction::Lru).unwrap().ttl(5.0).unwrap()))
+            .cache(CacheTier::new(
+                Cache::new(100, Eviction::Lru).unwrap().ttl(5.0).unwrap(),
+            ))
             .build()
             .unwrap()
             .run(2)
             .unwrap();
         // In one data center every write deletes the copy: only look-aside's race (a
         // write between a read's query and its put) leaves a stale copy behind.
-        assert!(one_site.stale_cache_reads * 20 < long.stale_cache_reads, "{} vs {}", one_site.stale_cache_reads, long.stale_cache_reads);
-        assert!(error(users().cache(CacheTier::new(Cache::new(10, Eviction::Lru).unwrap()))).contains("needs a database"));
+        assert!(
+            one_site.stale_cache_reads * 20 < long.stale_cache_reads,
+            "{} vs {}",
+            one_site.stale_cache_reads,
+            long.stale_cache_reads
+        );
+        assert!(
+            error(users().cache(CacheTier::new(Cache::new(10, Eviction::Lru).unwrap())))
+                .contains("needs a database")
+        );
     }
 
     #[test]
@@ -215,7 +311,12 @@ mod tests {
             users()
                 .mix(reads_and_writes())
                 .user_count(50)
-                .database(Db::primary(Dist::exponential(0.001).unwrap()).replicas(2).replication(0.050, 1000.0).read_policy(policy))
+                .database(
+                    Db::primary(Dist::exponential(0.001).unwrap())
+                        .replicas(2)
+                        .replication(0.050, 1000.0)
+                        .read_policy(policy),
+                )
                 .build()
                 .unwrap()
                 .run(4)
@@ -224,9 +325,22 @@ mod tests {
         let replica = t(ReadPolicy::Replica);
         let after_write = t(ReadPolicy::PrimaryAfterWrite { window: 1.0 });
         let primary = |r: &TopologyReport| r.component("db/primary").unwrap().completed;
-        assert!(replica.stale_replica_reads > 20, "{}", replica.stale_replica_reads);
+        assert!(
+            replica.stale_replica_reads > 20,
+            "{}",
+            replica.stale_replica_reads
+        );
         assert_eq!(after_write.stale_replica_reads, 0);
-        assert!(primary(&after_write) > primary(&replica), "the fix reads the primary more");
-        assert!(error(users().database(Db::primary(Dist::constant(0.001).unwrap()).replication(-1.0, 10.0))).contains("ship_delay"));
+        assert!(
+            primary(&after_write) > primary(&replica),
+            "the fix reads the primary more"
+        );
+        assert!(
+            error(
+                users()
+                    .database(Db::primary(Dist::constant(0.001).unwrap()).replication(-1.0, 10.0))
+            )
+            .contains("ship_delay")
+        );
     }
 }

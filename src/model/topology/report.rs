@@ -160,10 +160,18 @@ impl TopologyReport {
 
     /// The requests of the users in the region called `name`.
     pub fn region(&self, name: &str) -> Result<&Traffic> {
-        self.by_region.iter().find(|(n, _)| n == name).map(|(_, t)| t).ok_or_else(|| {
-            let names: Vec<&str> = self.by_region.iter().map(|(n, _)| n.as_str()).collect();
-            Error::param("region", format!("`{name}`"), format!("a region with users: {}", names.join(", ")))
-        })
+        self.by_region
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.by_region.iter().map(|(n, _)| n.as_str()).collect();
+                Error::param(
+                    "region",
+                    format!("`{name}`"),
+                    format!("a region with users: {}", names.join(", ")),
+                )
+            })
     }
 
     /// Answered requests per second.
@@ -173,10 +181,17 @@ impl TopologyReport {
 
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Result<&ComponentReport> {
-        self.components.iter().find(|c| c.name == name).ok_or_else(|| {
-            let names: Vec<&str> = self.components.iter().map(|c| c.name.as_str()).collect();
-            Error::param("component", format!("`{name}`"), format!("one of {}", names.join(", ")))
-        })
+        self.components
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.components.iter().map(|c| c.name.as_str()).collect();
+                Error::param(
+                    "component",
+                    format!("`{name}`"),
+                    format!("one of {}", names.join(", ")),
+                )
+            })
     }
 
     /// The components of `kind`, in order.
@@ -195,7 +210,13 @@ impl TopologyReport {
                 p50: c.latency.p50(),
                 p99: c.latency.p99(),
                 utilisation: c.station.map(|s| s.utilisation()),
-                hit_ratio: c.hits.map(|h| if c.completed > 0 { h as f64 / c.completed as f64 } else { 0.0 }),
+                hit_ratio: c.hits.map(|h| {
+                    if c.completed > 0 {
+                        h as f64 / c.completed as f64
+                    } else {
+                        0.0
+                    }
+                }),
                 errors: c.errors,
             })
             .collect()

@@ -181,7 +181,11 @@ impl CacheTier {
     /// One cache server like `cache` (capacity, eviction, TTL, ...) per data center, a
     /// lookup taking 0.5 ms.
     pub fn new(cache: Cache) -> CacheTier {
-        CacheTier { cache, nodes: 1, lookup: Dist::constant(0.0005).expect("a valid constant") }
+        CacheTier {
+            cache,
+            nodes: 1,
+            lookup: Dist::constant(0.0005).expect("a valid constant"),
+        }
     }
 
     /// `n` cache servers per data center, keys placed on a consistent-hash ring
@@ -336,7 +340,10 @@ impl TopologyBuilder {
     /// The users live in `regions`, in the named ones with the given shares (the shares
     /// are normalised). Without this: one region, no network delay.
     pub fn regions(mut self, regions: Regions, shares: &[(&str, f64)]) -> Self {
-        self.regions = Some((regions, shares.iter().map(|&(n, s)| (n.to_string(), s)).collect()));
+        self.regions = Some((
+            regions,
+            shares.iter().map(|&(n, s)| (n.to_string(), s)).collect(),
+        ));
         self
     }
 
@@ -458,17 +465,23 @@ impl TopologyBuilder {
         for (name, _) in &shares {
             let r = regions.index(name)?;
             if user_regions.contains(&r) {
-                return Err(Error::InvalidConfig(format!("the users' region `{name}` is listed twice")));
+                return Err(Error::InvalidConfig(format!(
+                    "the users' region `{name}` is listed twice"
+                )));
             }
             user_regions.push(r);
         }
-        let workload = Workload::open(arrivals, self.mix)?.with_population(population).with_keys(self.keys);
+        let workload = Workload::open(arrivals, self.mix)?
+            .with_population(population)
+            .with_keys(self.keys);
 
         let mut sites = Vec::new();
         for name in &self.sites {
             let r = regions.index(name)?;
             if sites.contains(&r) {
-                return Err(Error::InvalidConfig(format!("two data centers in `{name}`: one per region")));
+                return Err(Error::InvalidConfig(format!(
+                    "two data centers in `{name}`: one per region"
+                )));
             }
             sites.push(r);
         }
@@ -478,7 +491,9 @@ impl TopologyBuilder {
         let site_of = |name: &str, what: &str| -> Result<usize> {
             let r = regions.index(name)?;
             sites.iter().position(|&s| s == r).ok_or_else(|| {
-                Error::InvalidConfig(format!("{what} `{name}` has no data center: add it to `.data_centers(...)`"))
+                Error::InvalidConfig(format!(
+                    "{what} `{name}` has no data center: add it to `.data_centers(...)`"
+                ))
             })
         };
 
@@ -519,10 +534,16 @@ impl TopologyBuilder {
         if let Some(c) = &self.cache {
             at_least_one("cache nodes", c.nodes)?;
             if self.db.is_none() {
-                return Err(Error::InvalidConfig("a cache needs a database behind it: add `.database(...)`".into()));
+                return Err(Error::InvalidConfig(
+                    "a cache needs a database behind it: add `.database(...)`".into(),
+                ));
             }
             if workload.keys().n() > 1 << 27 {
-                return Err(Error::param("keys", workload.keys().n(), "at most 2^27 with a cache (a version is kept per key)"));
+                return Err(Error::param(
+                    "keys",
+                    workload.keys().n(),
+                    "at most 2^27 with a cache (a version is kept per key)",
+                ));
             }
         }
 
@@ -530,7 +551,11 @@ impl TopologyBuilder {
         if let Some(cdn) = &self.cdn {
             match &cdn.edges {
                 Some(names) if names.is_empty() => {
-                    return Err(Error::param("edges", "[]", "at least one region (or no `.cdn(...)`)"));
+                    return Err(Error::param(
+                        "edges",
+                        "[]",
+                        "at least one region (or no `.cdn(...)`)",
+                    ));
                 }
                 Some(names) => {
                     for name in names {

@@ -62,7 +62,11 @@ impl BarPlot {
                 "{chart}: no categories; name them with .categories([...])"
             )));
         }
-        check_names(&chart, self.series.iter().map(|(n, _)| n.as_str()), ".series(name, &values)")?;
+        check_names(
+            &chart,
+            self.series.iter().map(|(n, _)| n.as_str()),
+            ".series(name, &values)",
+        )?;
         for (name, values) in &self.series {
             if values.len() != self.categories.len() {
                 return Err(Error::Report(format!(
@@ -78,7 +82,10 @@ impl BarPlot {
                 )));
             }
         }
-        let (lo, hi) = y_extent(self.series.iter().flat_map(|(_, v)| v.iter().copied()), false);
+        let (lo, hi) = y_extent(
+            self.series.iter().flat_map(|(_, v)| v.iter().copied()),
+            false,
+        );
         let layout = Layout {
             x: AxisSpec::Categories(self.categories.clone()),
             y: AxisSpec::Linear { lo, hi, pad: true },

@@ -66,7 +66,8 @@ impl DistributionPlot {
 
     /// Adds the distribution of raw `samples` (in any order) as a curve named `name`.
     pub fn samples(mut self, name: impl Into<String>, samples: &[f64]) -> Self {
-        self.curves.push((name.into(), Source::Samples(samples.to_vec())));
+        self.curves
+            .push((name.into(), Source::Samples(samples.to_vec())));
         self
     }
 
@@ -125,7 +126,10 @@ impl DistributionPlot {
                 View::Cdf => points.into_iter().map(|(p, v)| (v, p)).collect(),
                 View::Percentiles => points,
             };
-            curves.push(Series { name: name.clone(), points });
+            curves.push(Series {
+                name: name.clone(),
+                points,
+            });
         }
         let layout = self.layout(&curves);
         let legend = line_legend(&curves, self.markers);
@@ -139,14 +143,26 @@ impl DistributionPlot {
     fn layout(&self, curves: &[Series]) -> Layout {
         let all = || curves.iter().flat_map(|s| s.points.iter().copied());
         let values = |log: bool, values: Vec<f64>| {
-            let (lo, hi) = if log { extent(values) } else { y_extent(values, false) };
-            if log { AxisSpec::Log { lo, hi } } else { AxisSpec::Linear { lo, hi, pad: true } }
+            let (lo, hi) = if log {
+                extent(values)
+            } else {
+                y_extent(values, false)
+            };
+            if log {
+                AxisSpec::Log { lo, hi }
+            } else {
+                AxisSpec::Linear { lo, hi, pad: true }
+            }
         };
         let common = &self.common;
         match self.view {
             View::Cdf => Layout {
                 x: values(self.log_values, all().map(|p| p.0).collect()),
-                y: AxisSpec::Linear { lo: 0.0, hi: 100.0, pad: true },
+                y: AxisSpec::Linear {
+                    lo: 0.0,
+                    hi: 100.0,
+                    pad: true,
+                },
                 x_label: common.x_label.clone(),
                 y_label: Some(
                     common
@@ -197,7 +213,9 @@ fn percentile_points(
         Source::Points(_) => "point",
     };
     if values.is_empty() {
-        return Err(crate::Error::Report(format!("{chart}: series \"{name}\" has no {what}s")));
+        return Err(crate::Error::Report(format!(
+            "{chart}: series \"{name}\" has no {what}s"
+        )));
     }
     for (i, &v) in values.iter().enumerate() {
         if !v.is_finite() || (log && v <= 0.0) {
@@ -230,8 +248,15 @@ pub(crate) fn sample_curve(samples: &[f64]) -> Vec<(f64, f64)> {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    let indices: Vec<usize> = if n <= ALL_SAMPLES_UP_TO { (0..n).collect() } else { tail_grid(n) };
-    indices.into_iter().map(|i| (100.0 * (i as f64 + 0.5) / n as f64, sorted[i])).collect()
+    let indices: Vec<usize> = if n <= ALL_SAMPLES_UP_TO {
+        (0..n).collect()
+    } else {
+        tail_grid(n)
+    };
+    indices
+        .into_iter()
+        .map(|i| (100.0 * (i as f64 + 0.5) / n as f64, sorted[i]))
+        .collect()
 }
 
 /// The sample indices of the tail-dense grid for `n` samples, increasing.
@@ -244,7 +269,11 @@ fn tail_grid(n: usize) -> Vec<usize> {
         beyond /= 10.0;
     }
     let mut indices = vec![0];
-    indices.extend(fractions.into_iter().map(|f| ((f * n as f64) as usize).min(n - 1)));
+    indices.extend(
+        fractions
+            .into_iter()
+            .map(|f| ((f * n as f64) as usize).min(n - 1)),
+    );
     indices.push(n - 1);
     indices.dedup();
     indices
@@ -257,7 +286,10 @@ mod tests {
     #[test]
     fn small_sample_sets_draw_every_sample_at_its_plotting_position() {
         let curve = sample_curve(&[3.0, 1.0, 2.0, 4.0]);
-        assert_eq!(curve, vec![(12.5, 1.0), (37.5, 2.0), (62.5, 3.0), (87.5, 4.0)]);
+        assert_eq!(
+            curve,
+            vec![(12.5, 1.0), (37.5, 2.0), (62.5, 3.0), (87.5, 4.0)]
+        );
     }
 
     #[test]

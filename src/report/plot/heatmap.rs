@@ -88,8 +88,15 @@ impl HeatMap {
         let hi = all().fold(f64::NEG_INFINITY, f64::max);
         let scale = AxisSpec::Linear { lo, hi, pad: false }.build(5);
 
-        let labels_width = scale.ticks.iter().map(|t| TICK.width(&t.label)).fold(0.0, f64::max);
-        let title_width = self.scale_label.as_ref().map_or(0.0, |l| AXIS_TITLE.width(l));
+        let labels_width = scale
+            .ticks
+            .iter()
+            .map(|t| TICK.width(&t.label))
+            .fold(0.0, f64::max);
+        let title_width = self
+            .scale_label
+            .as_ref()
+            .map_or(0.0, |l| AXIS_TITLE.width(l));
         let reserve_right = SCALE_GAP + (SCALE_BAR + 6.0 + labels_width).max(title_width);
         let layout = Layout {
             x: AxisSpec::Categories(self.columns.clone()),
@@ -207,7 +214,12 @@ impl HeatMap {
         for tick in &scale.ticks {
             let y = frame.bottom - scale.fraction_of_units(tick.at) * height;
             canvas.polyline(&[(x + SCALE_BAR, y), (x + SCALE_BAR + 3.0, y)], INK, 1)?;
-            canvas.text(&tick.label, (x + SCALE_BAR + 6.0, y), TICK, (HPos::Left, VPos::Center))?;
+            canvas.text(
+                &tick.label,
+                (x + SCALE_BAR + 6.0, y),
+                TICK,
+                (HPos::Left, VPos::Center),
+            )?;
         }
         Ok(())
     }

@@ -38,7 +38,10 @@ impl LinePlot {
 
     /// Adds a series named `name` through `points` (x, y), drawn in the given order.
     pub fn series(mut self, name: impl Into<String>, points: &[(f64, f64)]) -> Self {
-        self.series.push(Series { name: name.into(), points: points.to_vec() });
+        self.series.push(Series {
+            name: name.into(),
+            points: points.to_vec(),
+        });
         self
     }
 
@@ -81,7 +84,11 @@ impl LinePlot {
         let chart = format!("line plot \"{}\"", self.common.title);
         reported(&chart, &self.problem)?;
         self.common.check()?;
-        check_names(&chart, self.series.iter().map(|s| s.name.as_str()), ".series(name, &points)")?;
+        check_names(
+            &chart,
+            self.series.iter().map(|s| s.name.as_str()),
+            ".series(name, &points)",
+        )?;
         for series in &self.series {
             check_points(&chart, series, self.log)?;
         }
@@ -90,7 +97,11 @@ impl LinePlot {
         let x = if self.log.x {
             AxisSpec::Log { lo: x_lo, hi: x_hi }
         } else {
-            AxisSpec::Linear { lo: x_lo, hi: x_hi, pad: true }
+            AxisSpec::Linear {
+                lo: x_lo,
+                hi: x_hi,
+                pad: true,
+            }
         };
         let y = if self.log.y {
             let (lo, hi) = extent(all().map(|p| p.1));

@@ -49,19 +49,30 @@ impl TimeSeriesPlot {
 
     /// Adds a series named `name` of `(seconds, value)` points.
     pub fn series(mut self, name: impl Into<String>, points: &[(f64, f64)]) -> Self {
-        self.series.push(Series { name: name.into(), points: points.to_vec() });
+        self.series.push(Series {
+            name: name.into(),
+            points: points.to_vec(),
+        });
         self
     }
 
     /// Shades the time from `from` to `to` seconds, labelled `label` (e.g. "server 2 down").
     pub fn window(mut self, label: impl Into<String>, from: f64, to: f64) -> Self {
-        self.happenings.push(Happening { label: label.into(), from, to: Some(to) });
+        self.happenings.push(Happening {
+            label: label.into(),
+            from,
+            to: Some(to),
+        });
         self
     }
 
     /// Marks the moment `at` seconds with a dashed line, labelled `label`.
     pub fn event(mut self, label: impl Into<String>, at: f64) -> Self {
-        self.happenings.push(Happening { label: label.into(), from: at, to: None });
+        self.happenings.push(Happening {
+            label: label.into(),
+            from: at,
+            to: None,
+        });
         self
     }
 
@@ -75,7 +86,11 @@ impl TimeSeriesPlot {
     pub fn render(&self) -> Result<Figure> {
         let chart = format!("time series \"{}\"", self.common.title);
         self.common.check()?;
-        check_names(&chart, self.series.iter().map(|s| s.name.as_str()), ".series(name, &points)")?;
+        check_names(
+            &chart,
+            self.series.iter().map(|s| s.name.as_str()),
+            ".series(name, &points)",
+        )?;
         for series in &self.series {
             check_points(&chart, series, LogAxes::default())?;
         }
@@ -84,9 +99,12 @@ impl TimeSeriesPlot {
         }
 
         let all = || self.series.iter().flat_map(|s| s.points.iter().copied());
-        let times = all()
-            .map(|p| p.0)
-            .chain(self.happenings.iter().flat_map(|h| [Some(h.from), h.to]).flatten());
+        let times = all().map(|p| p.0).chain(
+            self.happenings
+                .iter()
+                .flat_map(|h| [Some(h.from), h.to])
+                .flatten(),
+        );
         let (t0, t1) = extent(times);
         let (y0, y1) = y_extent(all().map(|p| p.1), self.tight_y);
 
@@ -104,8 +122,16 @@ impl TimeSeriesPlot {
         };
 
         let layout = Layout {
-            x: AxisSpec::Linear { lo: t0, hi: t1, pad: false },
-            y: AxisSpec::Linear { lo: y0, hi: y1, pad: true },
+            x: AxisSpec::Linear {
+                lo: t0,
+                hi: t1,
+                pad: false,
+            },
+            y: AxisSpec::Linear {
+                lo: y0,
+                hi: y1,
+                pad: true,
+            },
             x_label: Some(
                 self.common
                     .x_label
@@ -123,7 +149,12 @@ impl TimeSeriesPlot {
             let frame = draw_frame(canvas, &self.common, &legend, &layout)?;
             let strip_top = frame.top - layout.reserve_top;
             for (h, &row) in self.happenings.iter().zip(&rows) {
-                draw_happening(canvas, &frame, h, strip_top + row as f64 * NOTE.line_height())?;
+                draw_happening(
+                    canvas,
+                    &frame,
+                    h,
+                    strip_top + row as f64 * NOTE.line_height(),
+                )?;
             }
             draw_lines(canvas, &frame, &self.series, false)
         })
@@ -167,7 +198,10 @@ fn label_rows(happenings: &[Happening], px: impl Fn(f64) -> f64, right: f64) -> 
     let mut row_ends: Vec<f64> = Vec::new();
     for i in order {
         let (start, end) = spans[i];
-        let row = row_ends.iter().position(|&e| e + LABEL_GAP <= start).unwrap_or(row_ends.len());
+        let row = row_ends
+            .iter()
+            .position(|&e| e + LABEL_GAP <= start)
+            .unwrap_or(row_ends.len());
         if row == row_ends.len() {
             row_ends.push(end);
         } else {
@@ -183,9 +217,19 @@ fn label_rows(happenings: &[Happening], px: impl Fn(f64) -> f64, right: f64) -> 
 fn draw_happening(canvas: &Canvas<'_>, frame: &Frame, h: &Happening, label_top: f64) -> Result<()> {
     let from = frame.x_px(h.from);
     match h.to {
-        Some(to) => canvas.rect((from, label_top), (frame.x_px(to), frame.bottom), MUTED, SHADE)?,
+        Some(to) => canvas.rect(
+            (from, label_top),
+            (frame.x_px(to), frame.bottom),
+            MUTED,
+            SHADE,
+        )?,
         None => canvas.dashed_vertical(from, (label_top, frame.bottom), AXIS)?,
     }
     let start = label_start(h, from, frame.right);
-    canvas.text(&h.label, (start, label_top + 1.0), NOTE, (HPos::Left, VPos::Top))
+    canvas.text(
+        &h.label,
+        (start, label_top + 1.0),
+        NOTE,
+        (HPos::Left, VPos::Top),
+    )
 }

@@ -150,6 +150,11 @@ fn render_sources(tera: &Tera, lessons: &[&Lesson], src: &Path) -> Result<()> {
 /// Builds one language's book from `src` into `out` with the root's configuration.
 fn build_book(root: &Path, mut config: Config, src: &Path, out: &Path, lang: Lang) -> Result<()> {
     config.book.language = Some(lang.code().to_string());
+    // mdBook's 404 page resolves its links from site-url (default "/"); the two books are
+    // served from /ko/ and /en/.
+    config
+        .set("output.html.site-url", format!("/{}/", lang.code()))
+        .context("setting output.html.site-url")?;
     config.book.src = src.to_path_buf();
     config.build.build_dir = out.to_path_buf();
     let book = MDBook::load_with_config(root, config)
@@ -233,6 +238,19 @@ struct PageContext {
     /// Whether the prose begins with its own `#` heading (else the template adds one).
     has_heading: bool,
     blocks: Vec<BlockContext>,
+    /// The lesson's number (`06`), for the exercises command.
+    number: String,
+    exercises: Vec<ExerciseContext>,
+}
+
+/// What `templates/lesson.md` sees of one exercise.
+#[derive(Serialize)]
+struct ExerciseContext {
+    anchor: String,
+    title: String,
+    /// The learner's file, from the repository's root.
+    file: String,
+    hint: String,
 }
 
 #[derive(Serialize)]
@@ -288,6 +306,17 @@ impl PageContext {
             title_md: markdown_text(&page.title),
             has_heading: starts_with_heading(&page.blocks),
             blocks,
+            number: format!("{:02}", lesson.number),
+            exercises: lesson
+                .exercises
+                .iter()
+                .map(|e| ExerciseContext {
+                    anchor: e.anchor(),
+                    title: e.title.get(page.lang).to_string(),
+                    file: format!("lessons/{}/exercises/{}.rs", e.lesson, e.name),
+                    hint: e.hint.get(page.lang).trim().to_string(),
+                })
+                .collect(),
         }
     }
 }
