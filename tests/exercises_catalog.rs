@@ -131,6 +131,7 @@ fn a_missing_hint_a_missing_file_or_an_undeclared_module_is_a_clear_error() {
         "{message}"
     );
 
+    lesson_with_an_exercise(tmp.path(), GOOD);
     let twice = format!("{GOOD}\n{GOOD}");
     fs::write(dir.join("exercises.toml"), twice).unwrap();
     let message = format!("{:#}", exercises::load(&dir).unwrap_err());
