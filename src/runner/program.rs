@@ -15,6 +15,7 @@
 //! is printed to stderr and the lesson stops, as in evcxr), and a panic is reported with
 //! its location.
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 
 use super::capture::marker_escape;
@@ -82,14 +83,7 @@ pub struct SyntaxError {
 /// The code of a cell as the program runs it: evcxr command lines blanked (line numbers
 /// stay), and the tail expression, if any, wrapped to be displayed.
 fn cell_code(cell: &Cell) -> (String, Option<Wrap>) {
-    let commands = command_lines(&cell.code);
-    let code: Vec<&str> = cell
-        .code
-        .lines()
-        .enumerate()
-        .map(|(i, line)| if commands.contains(&i) { "" } else { line })
-        .collect();
-    let code = code.join("\n");
+    let code = without_commands(cell);
     let Some(wrap) = tail_expression(&code) else {
         return (code, None);
     };
@@ -102,6 +96,18 @@ fn cell_code(cell: &Cell) -> (String, Option<Wrap>) {
         &code[end..]
     );
     (wrapped, Some(wrap))
+}
+
+/// The cell's code with its evcxr command lines blanked (so lines keep their numbers).
+fn without_commands(cell: &Cell) -> String {
+    let commands = command_lines(&cell.code);
+    let code: Vec<&str> = cell
+        .code
+        .lines()
+        .enumerate()
+        .map(|(i, line)| if commands.contains(&i) { "" } else { line })
+        .collect();
+    code.join("\n")
 }
 
 /// Where the cell's last statement is an expression to display.
@@ -157,16 +163,31 @@ pub fn check_syntax(cell: &Cell) -> Result<(), SyntaxError> {
     }
 }
 
-/// Checks that a cell's top-level `let`s can live in evcxr, which keeps every top-level
+/// Checks that a cell behaves in evcxr as it does natively. evcxr keeps every top-level
 /// variable between cells and so must name its type and own it: a closure (its type has
-/// no name) or a reference (it borrows another variable) fails there at run time, although
-/// it compiles in the runner's single program.
+/// no name) or a reference (it borrows another variable) in a top-level `let` fails there
+/// at run time, although it compiles in the runner's single program. And evcxr 0.22 shows
+/// some last expressions that use `?` as `Debug` text rather than through their display
+/// (measured: `plot.render()?` after `let mut plot`, `table_of(&rows, &[1, 2])?`), while
+/// the same value bound to a variable first is shown as SVG or HTML: cells bind first.
 pub fn check_evcxr(cell: &Cell) -> Result<(), SyntaxError> {
-    let (code, _) = cell_code(cell);
+    let code = without_commands(cell);
     let Ok(stmts) = syn::parse::Parser::parse_str(syn::Block::parse_within, &code) else {
         return Ok(()); // check_syntax reports it
     };
     for stmt in &stmts {
+        if let syn::Stmt::Item(syn::Item::Use(item)) = stmt
+            && renames_self(&item.tree)
+        {
+            let at = item.span().start();
+            return Err(SyntaxError {
+                line: at.line.max(1),
+                column: at.column + 1,
+                message: "`{self as name, ...}` in a `use`: evcxr 0.22 does not keep the \
+                          name; write `use path as name;` on a line of its own"
+                    .to_string(),
+            });
+        }
         let syn::Stmt::Local(local) = stmt else {
             continue;
         };
@@ -193,7 +214,44 @@ pub fn check_evcxr(cell: &Cell) -> Result<(), SyntaxError> {
             message: problem.to_string(),
         });
     }
+    if let Some(syn::Stmt::Expr(tail, None)) = stmts.last()
+        && !matches!(
+            tail,
+            syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) | syn::Expr::If(_)
+        )
+        && has_question_mark(tail.to_token_stream())
+    {
+        let at = tail.span().start();
+        return Err(SyntaxError {
+            line: at.line.max(1),
+            column: at.column + 1,
+            message: "the displayed last expression uses `?`: evcxr 0.22 may then show it as \
+                      `Debug` text instead of a table or figure; bind it first \
+                      (`let figure = ...?;`) and end the cell with `figure`"
+                .to_string(),
+        });
+    }
     Ok(())
+}
+
+/// Whether a `use` tree renames `self` inside a group (`{self as mq, Trouble}`).
+fn renames_self(tree: &syn::UseTree) -> bool {
+    match tree {
+        syn::UseTree::Path(path) => renames_self(&path.tree),
+        syn::UseTree::Group(group) => group.items.iter().any(|item| {
+            matches!(item, syn::UseTree::Rename(r) if r.ident == "self") || renames_self(item)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `tokens` hold a `?` operator (outside closures' bodies it would be the cell's).
+fn has_question_mark(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == '?',
+        proc_macro2::TokenTree::Group(g) => has_question_mark(g.stream()),
+        _ => false,
+    })
 }
 
 /// Generates the program of `page`'s cells (the code of both pages is the same; the
@@ -452,11 +510,26 @@ mod tests {
                 .contains("reference")
         );
         assert!(refused("let f = (move || 1);").message.contains("closure"));
+        let tail = refused("let mut plot = p();\nplot = plot.series(1);\nplot.render()?");
+        assert_eq!(tail.line, 3);
+        assert!(tail.message.contains("`?`"), "{}", tail.message);
+        assert!(refused("table(&rows)?.to_table()").message.contains("`?`"));
+        assert!(
+            refused("use a::b::{self as c, D};")
+                .message
+                .contains("self as")
+        );
         // Inside a block, or a closure passed along, is fine; so is a `fn`.
         for fine in [
             "let n = { let f = |x: u32| x * 2; f(3) };",
             "let v: Vec<u32> = (0..3).map(|x| x * 2).collect();",
             "fn draw(s: u64) -> u64 { s + 1 }\nlet d = draw(1);",
+            "let plot = p();\nlet figure = plot.render()?;\nfigure",
+            "use a::b as c;\nuse a::b::{D, E};",
+            "let rows: Vec<u32> = (0..3).map(|x| f(x).unwrap_or(0)).collect();\nrows",
+            "for s in [1, 2] {\n    println!(\"{}\", run(s)?);\n}",
+            "let mut plot = p();\nplot = plot.series(1);\nlet figure = plot.render()?;\nfigure",
+            "let mut plot = p();\nplot.render().unwrap()",
         ] {
             assert_eq!(check_evcxr(&cell(1, fine)), Ok(()), "{fine}");
         }

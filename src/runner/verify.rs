@@ -211,6 +211,25 @@ fn code_cells(notebook: &Value) -> Vec<&Value> {
         .collect()
 }
 
+/// `text` without terminal colour codes (evcxr colours its compiler errors).
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ ... final byte in @..~
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) && d != '[' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn without_whitespace(text: &str) -> String {
     text.split_whitespace().collect()
 }
@@ -236,7 +255,8 @@ pub fn compare(embedded: &Value, executed: &Value) -> Vec<String> {
             .find("error: ")
             .filter(|_| !want.text.contains("error: "))
         {
-            let message: Vec<&str> = have.text[error..].lines().take(20).collect();
+            let plain = without_ansi(&have.text[error..]);
+            let message: Vec<&str> = plain.lines().take(12).collect();
             differences.push(format!(
                 "cell {cell}: failed in the kernel:\n{}",
                 message.join("\n")
