@@ -22,6 +22,11 @@
 //! - A cell may start with evcxr commands (`:dep ...`), which the runner skips; it may not
 //!   start with a shell command (`!ls`), which the runner cannot run. Cells may not use
 //!   `scale_lab::runner` (notebooks load the library without it).
+//! - Cells must also work in evcxr, which keeps every top-level variable between cells:
+//!   no closure or borrow in a top-level `let` (use a `fn`, or a block `{ ... }`), no
+//!   `use path::{self as name}`, and no `?` in a displayed last expression (bind it:
+//!   `let figure = ...?;` then `figure`). The runner refuses these with the cell and line
+//!   (see [`super::program::check_evcxr`]).
 //! - The Korean and English pages have the same cells (see [`super::parity`]); labels in
 //!   figures are localised in code with `scale_lab::t("한국어", "English")`.
 
