@@ -165,7 +165,8 @@ fn parse_native(stdout: &str) -> Vec<CellOutput> {
     let mut lines = stdout.lines();
     let mut started = false;
     while let Some(line) = lines.next() {
-        if line == CELL_MARK {
+        // The first mark shares its line with the harness's `test child ... `.
+        if line.ends_with(CELL_MARK) {
             started = true;
             cells.push(CellOutput::default());
         } else if !started {
