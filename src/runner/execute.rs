@@ -32,15 +32,22 @@ pub struct Run {
 /// directory), stopping it after `timeout`.
 pub fn run(exe: &Path, lang: Lang, cwd: &Path, timeout: Duration) -> anyhow::Result<Run> {
     std::fs::create_dir_all(cwd).with_context(|| format!("cannot create {}", shown(cwd)))?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg(lang.code())
         .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_BACKTRACE");
+    run_with_timeout(&mut command, timeout).with_context(|| format!("cannot run {}", shown(exe)))
+}
+
+/// Runs `command` with no stdin, collecting its stdout and stderr, and stops it after
+/// `timeout` (then its status is `None`).
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> anyhow::Result<Run> {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {}", shown(exe)))?;
+        .spawn()?;
     let reader = |mut pipe: Box<dyn Read + Send>| {
         thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -54,7 +61,7 @@ pub fn run(exe: &Path, lang: Lang, cwd: &Path, timeout: Duration) -> anyhow::Res
     let status = loop {
         if let Some(status) = child
             .try_wait()
-            .context("cannot wait for a lesson's program")?
+            .context("cannot wait for a child process")?
         {
             break Some(status);
         }

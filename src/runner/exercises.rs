@@ -18,14 +18,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use super::execute;
 use super::files::shown;
 use super::lesson;
 use crate::lang::Lang;
@@ -527,59 +527,26 @@ fn cargo(
     command: &str,
 ) -> anyhow::Result<(String, String)> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut child = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let run = execute::run_with_timeout(Command::new(&cargo).args(args).current_dir(root), timeout)
         .with_context(|| format!("cannot run `{command}`"))?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).map(|_| text)
-    });
-    let start = Instant::now();
-    loop {
-        if child.try_wait()?.is_some() {
-            break;
-        }
-        if start.elapsed() > timeout {
-            child.kill().ok();
-            child.wait().ok();
-            let stdout = out.join().ok().and_then(|r| r.ok()).unwrap_or_default();
-            let running: Vec<&str> = stdout
-                .lines()
-                .filter(|l| l.contains("has been running for over"))
-                .collect();
-            bail!(
-                "`{command}` did not finish in {} s and was stopped: is there an endless loop in an \
-                 exercise?{}",
-                timeout.as_secs(),
-                if running.is_empty() {
-                    String::new()
-                } else {
-                    format!(" Still running:\n{}", running.join("\n"))
-                }
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    if run.status.is_none() {
+        let running: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| l.contains("has been running for over"))
+            .collect();
+        bail!(
+            "`{command}` did not finish in {} s and was stopped: is there an endless loop in an \
+             exercise?{}",
+            timeout.as_secs(),
+            if running.is_empty() {
+                String::new()
+            } else {
+                format!(" Still running:\n{}", running.join("\n"))
+            }
+        );
     }
-    let stdout = out
-        .join()
-        .expect("reader")
-        .context("cannot read cargo's output")?;
-    let stderr = err
-        .join()
-        .expect("reader")
-        .context("cannot read cargo's errors")?;
-    Ok((stdout, stderr))
+    Ok((run.stdout, run.stderr))
 }
 
 struct Outcome {
