@@ -78,10 +78,19 @@ fn setup_writes_the_kernelspec_its_config_and_a_manifest() {
 
     let done = spec::register(&layout, &data, evcxr, None).unwrap();
     assert_eq!(done.kernel_dir, data.join("kernels/scale-lab"));
-    assert_eq!(done.written.len(), 3, "{:?}", done.written);
+    assert_eq!(done.written.len(), 4, "{:?}", done.written);
 
     let kernel = kernel_json(&data);
-    assert_eq!(kernel["argv"][0], "/opt/evcxr/bin/evcxr_jupyter");
+    // Jupyter's own Python runs the launcher, which starts evcxr in a build directory.
+    assert_eq!(kernel["argv"][0], "python3");
+    let launcher = PathBuf::from(kernel["argv"][1].as_str().unwrap());
+    assert_eq!(launcher, data.join("kernels/scale-lab/launch.py"));
+    assert_eq!(fs::read_to_string(&launcher).unwrap(), spec::LAUNCHER);
+    assert_eq!(
+        PathBuf::from(kernel["argv"][2].as_str().unwrap()),
+        layout.builds_dir()
+    );
+    assert_eq!(kernel["argv"][3], "/opt/evcxr/bin/evcxr_jupyter");
     assert_eq!(kernel["display_name"], "Rust · scale-lab");
     assert_eq!(
         kernel["metadata"]["scale_lab"]["evcxr_jupyter"],
@@ -138,11 +147,21 @@ fn setup_fixes_a_stale_registration() {
 
     let again = spec::register(&layout, &data, Path::new("/new/evcxr_jupyter"), None).unwrap();
     assert!(again.written.contains(&kernel_file), "{:?}", again.written);
-    assert_eq!(kernel_json(&data)["argv"][0], "/new/evcxr_jupyter");
+    assert_eq!(kernel_json(&data)["argv"][3], "/new/evcxr_jupyter");
     assert_eq!(
         fs::read(layout.config_dir().join("init.evcxr")).unwrap(),
         init_before
     );
+
+    // A cache from before the build directories is removed (its entries point into
+    // deleted temporary directories); the one in the build directories stays.
+    let old_cache = layout.home.join("cache/evcxr/1");
+    write(&old_cache.join("hits"), "3");
+    write(&layout.evcxr_cache().join("2/hits"), "5");
+    let again = spec::register(&layout, &data, Path::new("/new/evcxr_jupyter"), None).unwrap();
+    assert_eq!(again.written, [layout.home.join("cache")]);
+    assert!(!old_cache.exists());
+    assert!(layout.evcxr_cache().join("2/hits").exists());
 
     // A hand-edited (broken) init file is put right.
     fs::write(layout.config_dir().join("init.evcxr"), ":opt 0\n").unwrap();
@@ -163,8 +182,11 @@ fn uninstall_removes_exactly_what_setup_added() {
     let evcxr = layout.evcxr_root().join("bin/evcxr_jupyter");
     spec::register(&layout, &data, &evcxr, None).unwrap();
     spec::register(&layout, &other_data, &evcxr, None).unwrap();
-    // What the kernel and cargo add there later: the cache, scale-lab's own evcxr.
+    // What the kernel and cargo add there later: the cache, a build directory and its
+    // lock, scale-lab's own evcxr.
     write(&layout.evcxr_cache().join("99/hits"), "0");
+    write(&layout.builds_dir().join("0/Cargo.toml"), "[package]");
+    write(&layout.builds_dir().join("0.lock"), "");
     write(&evcxr, "binary");
     assert_ne!(snapshot(home.path()), before);
 

@@ -94,7 +94,7 @@ pub fn moved_table(runs: &[Resharding]) -> Result<Table> {
     Table::builder()
         .column(
             t("방식", "strategy"),
-            runs.iter().map(|r| strategy_label(r)).collect::<Vec<_>>(),
+            runs.iter().map(strategy_label).collect::<Vec<_>>(),
         )
         .column(
             t("샤드", "shards"),

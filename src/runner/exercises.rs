@@ -497,8 +497,8 @@ pub fn report(run: &Run, lang: Lang) -> String {
         next.exercise.title.get(lang),
         shown(&next.exercise.stub)
     ));
-    if next.status == Status::Failed {
-        if let Some(test) = next.tests.iter().find(|t| !t.passed) {
+    if next.status == Status::Failed
+        && let Some(test) = next.tests.iter().find(|t| !t.passed) {
             text.push_str(&format!("  {failing_label}: {}\n", test.name));
             for line in test
                 .failure
@@ -511,7 +511,6 @@ pub fn report(run: &Run, lang: Lang) -> String {
                 text.push_str(&format!("    {line}\n"));
             }
         }
-    }
     text.push_str(&format!("  {hint_label}: "));
     text.push_str(&next.exercise.hint.get(lang).trim().replace('\n', "\n    "));
     text.push('\n');

@@ -382,7 +382,7 @@ mod tests {
         let mut seen = Vec::new();
         for day in 0..2 {
             let part = rotation(&all, 2, day).unwrap();
-            assert!(part.len() % 2 == 0, "{part:?}");
+            assert!(part.len().is_multiple_of(2), "{part:?}");
             seen.extend(part);
         }
         seen.sort();

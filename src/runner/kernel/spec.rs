@@ -34,8 +34,21 @@ impl Layout {
         self.home.join("evcxr")
     }
 
+    /// The kernels' build directories (`0` .. `7`, one per running kernel, handed out by
+    /// the launcher) and evcxr's build cache (`cache/`): everything that building makes,
+    /// removable as one to reclaim disk space.
+    pub fn builds_dir(&self) -> PathBuf {
+        self.home.join("builds")
+    }
+
     /// The kernel's `XDG_CACHE_HOME`: evcxr keeps its build cache in `evcxr/` under it.
     pub fn cache_home(&self) -> PathBuf {
+        self.builds_dir().join("cache")
+    }
+
+    /// Where the cache lived before the build directories (removed by [`register`]: its
+    /// entries point into deleted temporary directories, which makes cargo rebuild).
+    fn old_cache_home(&self) -> PathBuf {
         self.home.join("cache")
     }
 
@@ -66,6 +79,13 @@ pub fn kernel_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("kernels").join(KERNEL_NAME)
 }
 
+/// The launcher in the kernelspec (`launch.py`): it gives each running kernel a build
+/// directory of its own that outlives it, so that a new kernel finds the library built.
+pub const LAUNCHER: &str = include_str!("launch.py");
+
+/// The launcher's file name in the kernelspec directory.
+const LAUNCHER_FILE: &str = "launch.py";
+
 /// evcxr's `init.evcxr` for the kernel: the build cache on and the optimisation level,
 /// nothing else.
 pub fn init_evcxr() -> String {
@@ -77,17 +97,26 @@ pub fn init_evcxr() -> String {
     )
 }
 
-/// The kernelspec's `kernel.json`: evcxr_jupyter at `evcxr_jupyter`, with evcxr's
-/// configuration and cache in `layout`'s directory.
+/// The kernelspec's `kernel.json` for the kernelspec directory `kernel_dir`: its
+/// [`LAUNCHER`] (run by Jupyter's own Python, which Jupyter puts in place of `python3`)
+/// starts evcxr_jupyter at `evcxr_jupyter` in one of `layout`'s build directories, with
+/// evcxr's configuration and cache in `layout`'s directory.
 ///
 /// `JUPYTER_PATH` points at scale-lab's directory (which has no `kernels/rust`) so that
 /// evcxr_jupyter, which rewrites the `rust` kernelspec it finds when its version differs,
 /// never touches the learner's plain `rust` kernel.
-pub fn kernel_json(layout: &Layout, evcxr_jupyter: &Path) -> String {
+pub fn kernel_json(layout: &Layout, kernel_dir: &Path, evcxr_jupyter: &Path) -> String {
     let path = |p: &Path| p.display().to_string();
     // serde_json keeps keys in insertion order or sorted (by feature): insert sorted.
     let value = json!({
-        "argv": [path(evcxr_jupyter), "--control_file", "{connection_file}"],
+        "argv": [
+            "python3",
+            path(&kernel_dir.join(LAUNCHER_FILE)),
+            path(&layout.builds_dir()),
+            path(evcxr_jupyter),
+            "--control_file",
+            "{connection_file}",
+        ],
         "display_name": KERNEL_DISPLAY_NAME,
         "env": {
             "EVCXR_CONFIG_DIR": path(&layout.config_dir()),
@@ -153,15 +182,16 @@ impl Manifest {
 pub struct Registration {
     /// The kernelspec directory.
     pub kernel_dir: PathBuf,
-    /// The files it wrote because they were missing or different (empty when everything
-    /// was already as it should be).
+    /// The files it wrote because they were missing or different, and the stale cache it
+    /// removed (empty when everything was already as it should be).
     pub written: Vec<PathBuf>,
 }
 
-/// Writes the `scale-lab` kernelspec into `data_dir/kernels/scale-lab` (running
-/// `evcxr_jupyter`, an absolute path), evcxr's configuration into `layout`, and the
-/// manifest. Idempotent: files already right are left alone, a stale kernelspec (another
-/// evcxr_jupyter, another directory) is rewritten. A `scale-lab` kernelspec that
+/// Writes the `scale-lab` kernelspec into `data_dir/kernels/scale-lab` (its launcher
+/// running `evcxr_jupyter`, an absolute path), evcxr's configuration into `layout`, and
+/// the manifest; removes a cache left from before the build directories. Idempotent:
+/// files already right are left alone, a stale kernelspec (another evcxr_jupyter,
+/// another directory) is rewritten. A `scale-lab` kernelspec that
 /// scale-lab did not write is an error, not overwritten.
 pub fn register(
     layout: &Layout,
@@ -194,12 +224,19 @@ pub fn register(
     let files = [
         (layout.manifest(), manifest.to_text()),
         (layout.config_dir().join("init.evcxr"), init_evcxr()),
-        (kernel_file, kernel_json(layout, evcxr_jupyter)),
+        (kernel_dir.join(LAUNCHER_FILE), LAUNCHER.to_string()),
+        (kernel_file, kernel_json(layout, &kernel_dir, evcxr_jupyter)),
     ];
     for (path, text) in files {
         if write_if_changed(&path, text.as_bytes())? {
             written.push(path);
         }
+    }
+    let old_cache = layout.old_cache_home();
+    if old_cache.is_dir() {
+        fs::remove_dir_all(&old_cache)
+            .with_context(|| format!("cannot remove {}", old_cache.display()))?;
+        written.push(old_cache);
     }
     Ok(Registration {
         kernel_dir,
@@ -294,11 +331,18 @@ mod tests {
     #[test]
     fn kernel_json_runs_evcxr_with_scale_labs_own_config_and_cache() {
         let layout = Layout::new("/home/learner/.local/share/scale-lab");
-        let text = kernel_json(&layout, Path::new("/opt/bin/evcxr_jupyter"));
+        let text = kernel_json(
+            &layout,
+            Path::new("/jupyter/kernels/scale-lab"),
+            Path::new("/opt/bin/evcxr_jupyter"),
+        );
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             v["argv"],
             json!([
+                "python3",
+                "/jupyter/kernels/scale-lab/launch.py",
+                "/home/learner/.local/share/scale-lab/builds",
                 "/opt/bin/evcxr_jupyter",
                 "--control_file",
                 "{connection_file}"
@@ -311,7 +355,7 @@ mod tests {
             json!({
                 "EVCXR_CONFIG_DIR": "/home/learner/.local/share/scale-lab/evcxr",
                 "JUPYTER_PATH": "/home/learner/.local/share/scale-lab",
-                "XDG_CACHE_HOME": "/home/learner/.local/share/scale-lab/cache",
+                "XDG_CACHE_HOME": "/home/learner/.local/share/scale-lab/builds/cache",
             })
         );
         assert!(is_ours(&text));
@@ -341,6 +385,7 @@ mod tests {
         let layout = Layout::new("/h");
         for p in [
             layout.config_dir(),
+            layout.builds_dir(),
             layout.cache_home(),
             layout.evcxr_cache(),
             layout.evcxr_root(),
@@ -353,6 +398,6 @@ mod tests {
                 p.display()
             );
         }
-        assert_eq!(layout.evcxr_cache(), Path::new("/h/cache/evcxr"));
+        assert_eq!(layout.evcxr_cache(), Path::new("/h/builds/cache/evcxr"));
     }
 }

@@ -3,11 +3,19 @@
 //! compiles polars, plotters and the rest into the cache, and a learner's first notebook
 //! starts from it.
 //!
-//! evcxr caches what cargo builds without incremental compilation: the registry crates.
-//! The scale-lab library itself (a path dependency, built incrementally) is compiled
-//! again in every new kernel; that is the first cell's time after set-up.
+//! Two things are warm afterwards. evcxr's cache holds what cargo builds without
+//! incremental compilation: the registry crates. The kernel's first build directory
+//! (`builds/0`, see `launch.py`) holds all of it built, the scale-lab library too (a path
+//! dependency, built incrementally, which evcxr does not cache). A new kernel that gets
+//! that directory only compiles its cells; one that gets another directory copies the
+//! crates from the cache and compiles the library once there.
+//!
+//! The cache's entries must be made in a build directory that stays: an entry's
+//! dependency list names the directory it was built in (a build script's generated
+//! sources), and an entry naming a deleted directory makes cargo rebuild that crate and
+//! everything above it in every kernel.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -33,9 +41,9 @@ pub struct Warmed {
     pub first: Duration,
     /// How many crates it compiled into the cache (0: the cache was already warm).
     pub compiled: usize,
-    /// When the first run compiled: a second, new kernel's run, which must compile nothing
-    /// (the check that the cache is reused), and is what a learner's first notebook takes.
-    pub again: Option<Duration>,
+    /// A second, new kernel's run, which must compile no crate (the check that the cache
+    /// and the build directory are reused): what a learner's first notebook takes.
+    pub again: Duration,
     /// Entries in the cache afterwards.
     pub entries: usize,
     /// The cache's size in bytes afterwards.
@@ -115,7 +123,8 @@ pub fn cache_size(dir: &Path) -> (usize, u64) {
 
 /// Runs the first cell with the library at `root` through the `scale-lab` kernel
 /// registered in `data_dir`, with a progress bar while it compiles; runs it again in a
-/// new kernel if it compiled, to check that the cache is reused.
+/// new kernel, to check that the cache and the build directory are reused and to time
+/// what a learner's first notebook takes.
 pub fn warm(
     jupyter: &Jupyter,
     data_dir: &Path,
@@ -164,23 +173,18 @@ pub fn warm(
     let (after, _) = cache_size(&cache);
     let compiled = after.saturating_sub(before);
 
-    let again = if compiled > 0 {
-        reporter.note("Checking that a new kernel starts from the cache");
-        let spinner = reporter.spinner("checking");
-        let again = run_notebook(jupyter, data_dir, &dir, || {})?;
-        spinner.finish_and_clear();
-        let (entries, _) = cache_size(&cache);
-        if entries > after {
-            reporter.warn(&format!(
-                "a second kernel compiled {} more crates instead of using the cache: the first \
-                 cell of each new notebook will be slow",
-                entries - after
-            ));
-        }
-        Some(again)
-    } else {
-        None
-    };
+    reporter.note("Checking that a new kernel starts from what is built");
+    let spinner = reporter.spinner("checking");
+    let again = run_notebook(jupyter, data_dir, &dir, || {})?;
+    spinner.finish_and_clear();
+    let (entries, _) = cache_size(&cache);
+    if entries > after {
+        reporter.warn(&format!(
+            "a second kernel compiled {} more crates instead of using the cache: the first \
+             cell of each new notebook will be slow",
+            entries - after
+        ));
+    }
     fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
     let (entries, bytes) = cache_size(&cache);
     Ok(Warmed {
@@ -193,64 +197,60 @@ pub fn warm(
 }
 
 /// How many cache entries a cold warm-up makes (for the progress bar): one per registry
-/// crate the library needs without its default features (normal and build dependencies,
-/// on this machine's platform) and one per build script. `None` if cargo cannot say.
+/// crate the library needs without its default features (normal and build dependencies
+/// on this platform, as `cargo tree` resolves them for the library alone) and one per
+/// build script among them. `None` if cargo cannot say.
 fn expected_entries(root: &Path) -> Option<usize> {
-    let host = Command::new("rustc")
-        .arg("-vV")
-        .current_dir(root)
-        .output()
-        .ok()?;
-    let host = String::from_utf8_lossy(&host.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))?;
-    let output = Command::new("cargo")
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-default-features",
-            "--filter-platform",
-            &host,
-        ])
-        .current_dir(root)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    count_entries(&serde_json::from_slice(&output.stdout).ok()?)
+    let cargo = |args: &[&str]| {
+        let output = Command::new("cargo")
+            .args(args)
+            .current_dir(root)
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        output.status.success().then_some(output.stdout)
+    };
+    let tree = cargo(&[
+        "tree",
+        "-p",
+        "scale-lab",
+        "--no-default-features",
+        "-e",
+        "normal,build",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ])?;
+    let metadata = cargo(&["metadata", "--format-version", "1"])?;
+    count_entries(
+        &String::from_utf8_lossy(&tree),
+        &serde_json::from_slice(&metadata).ok()?,
+    )
 }
 
-/// The count of [`expected_entries`] from `cargo metadata` output.
-fn count_entries(metadata: &Value) -> Option<usize> {
-    let root = metadata["resolve"]["root"].as_str()?;
-    let nodes: BTreeMap<&str, &Value> = metadata["resolve"]["nodes"]
-        .as_array()?
-        .iter()
-        .filter_map(|n| Some((n["id"].as_str()?, n)))
+/// The count of [`expected_entries`] from `cargo tree --format {p}` lines (`name vX.Y.Z`,
+/// a path for local packages) and `cargo metadata` (which packages have a build script).
+/// Local packages are not counted: evcxr does not cache them.
+fn count_entries(tree: &str, metadata: &Value) -> Option<usize> {
+    let registry: BTreeSet<(&str, &str)> = tree
+        .lines()
+        .filter(|line| !line.contains(" (/") && !line.trim().is_empty())
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?, words.next()?.strip_prefix('v')?))
+        })
         .collect();
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![root];
-    while let Some(id) = stack.pop() {
-        for dep in nodes.get(id)?["deps"].as_array()? {
-            let needed = dep["dep_kinds"]
-                .as_array()?
-                .iter()
-                .any(|k| k["kind"].is_null() || k["kind"] == "build");
-            let Some(pkg) = dep["pkg"].as_str() else {
-                continue;
-            };
-            if needed && seen.insert(pkg) {
-                stack.push(pkg);
-            }
-        }
-    }
     let build_scripts = metadata["packages"]
         .as_array()?
         .iter()
-        .filter(|p| p["id"].as_str().is_some_and(|id| seen.contains(id)))
+        .filter(|p| {
+            let key = (
+                p["name"].as_str().unwrap_or(""),
+                p["version"].as_str().unwrap_or(""),
+            );
+            registry.contains(&key)
+        })
         .filter(|p| {
             p["targets"].as_array().into_iter().flatten().any(|t| {
                 t["kind"]
@@ -261,7 +261,7 @@ fn count_entries(metadata: &Value) -> Option<usize> {
             })
         })
         .count();
-    Some(seen.len() + build_scripts)
+    Some(registry.len() + build_scripts)
 }
 
 /// Executes `dir/warm.ipynb` with nbconvert, calling `tick` about twice a second; the
@@ -393,6 +393,22 @@ mod tests {
         let errors = cell_errors(&nb.to_string()).unwrap();
         assert_eq!(errors, ["Error: no such crate\nline 1\nline 2"]);
         assert!(cell_errors(r#"{"cells": []}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn expected_entries_count_registry_crates_and_their_build_scripts() {
+        let tree = "scale-lab v0.1.0 (/work/lab)\nrand v0.9.2\nserde v1.0.2\nrand v0.9.2 (*)\n\
+                    local-helper v0.1.0 (/work/lab/helper)\n";
+        let metadata = json!({"packages": [
+            {"name": "rand", "version": "0.9.2", "targets": [{"kind": ["lib"]}]},
+            {"name": "serde", "version": "1.0.2",
+             "targets": [{"kind": ["lib"]}, {"kind": ["custom-build"]}]},
+            {"name": "serde", "version": "0.9.0", "targets": [{"kind": ["custom-build"]}]},
+            {"name": "local-helper", "version": "0.1.0", "targets": [{"kind": ["custom-build"]}]},
+        ]});
+        // rand, serde and serde's build script; not the local packages, not serde 0.9.
+        assert_eq!(count_entries(tree, &metadata), Some(3));
+        assert_eq!(count_entries(tree, &json!({})), None);
     }
 
     #[test]
