@@ -177,7 +177,7 @@ pub fn warm(
     let spinner = reporter.spinner("checking");
     let again = run_notebook(jupyter, data_dir, &dir, || {})?;
     spinner.finish_and_clear();
-    let (entries, _) = cache_size(&cache);
+    let (entries, bytes) = cache_size(&cache);
     if entries > after {
         reporter.warn(&format!(
             "a second kernel compiled {} more crates instead of using the cache: the first \
@@ -186,7 +186,6 @@ pub fn warm(
         ));
     }
     fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
-    let (entries, bytes) = cache_size(&cache);
     Ok(Warmed {
         first,
         compiled,
@@ -229,39 +228,40 @@ fn expected_entries(root: &Path) -> Option<usize> {
     )
 }
 
-/// The count of [`expected_entries`] from `cargo tree --format {p}` lines (`name vX.Y.Z`,
-/// a path for local packages) and `cargo metadata` (which packages have a build script).
-/// Local packages are not counted: evcxr does not cache them.
+/// The count of [`expected_entries`] from `cargo tree --format {p}` lines (`name vX.Y.Z`)
+/// and `cargo metadata` (which packages come from a registry, which have a build script).
+/// Local packages (no `source`) are not counted: evcxr does not cache them.
 fn count_entries(tree: &str, metadata: &Value) -> Option<usize> {
-    let registry: BTreeSet<(&str, &str)> = tree
+    let needed: BTreeSet<(&str, &str)> = tree
         .lines()
-        .filter(|line| !line.contains(" (/") && !line.trim().is_empty())
         .filter_map(|line| {
             let mut words = line.split_whitespace();
             Some((words.next()?, words.next()?.strip_prefix('v')?))
         })
         .collect();
-    let build_scripts = metadata["packages"]
-        .as_array()?
-        .iter()
-        .filter(|p| {
-            let key = (
-                p["name"].as_str().unwrap_or(""),
-                p["version"].as_str().unwrap_or(""),
-            );
-            registry.contains(&key)
-        })
-        .filter(|p| {
-            p["targets"].as_array().into_iter().flatten().any(|t| {
+    let mut entries = 0;
+    for package in metadata["packages"].as_array()? {
+        let key = (
+            package["name"].as_str().unwrap_or(""),
+            package["version"].as_str().unwrap_or(""),
+        );
+        if package["source"].is_null() || !needed.contains(&key) {
+            continue;
+        }
+        let build_script = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|t| {
                 t["kind"]
                     .as_array()
                     .into_iter()
                     .flatten()
                     .any(|k| k == "custom-build")
-            })
-        })
-        .count();
-    Some(registry.len() + build_scripts)
+            });
+        entries += 1 + usize::from(build_script);
+    }
+    Some(entries)
 }
 
 /// Executes `dir/warm.ipynb` with nbconvert, calling `tick` about twice a second; the
@@ -399,12 +399,18 @@ mod tests {
     fn expected_entries_count_registry_crates_and_their_build_scripts() {
         let tree = "scale-lab v0.1.0 (/work/lab)\nrand v0.9.2\nserde v1.0.2\nrand v0.9.2 (*)\n\
                     local-helper v0.1.0 (/work/lab/helper)\n";
+        let registry = "registry+https://github.com/rust-lang/crates.io-index";
         let metadata = json!({"packages": [
-            {"name": "rand", "version": "0.9.2", "targets": [{"kind": ["lib"]}]},
-            {"name": "serde", "version": "1.0.2",
+            {"name": "scale-lab", "version": "0.1.0", "source": null,
+             "targets": [{"kind": ["lib"]}]},
+            {"name": "rand", "version": "0.9.2", "source": registry,
+             "targets": [{"kind": ["lib"]}]},
+            {"name": "serde", "version": "1.0.2", "source": registry,
              "targets": [{"kind": ["lib"]}, {"kind": ["custom-build"]}]},
-            {"name": "serde", "version": "0.9.0", "targets": [{"kind": ["custom-build"]}]},
-            {"name": "local-helper", "version": "0.1.0", "targets": [{"kind": ["custom-build"]}]},
+            {"name": "serde", "version": "0.9.0", "source": registry,
+             "targets": [{"kind": ["custom-build"]}]},
+            {"name": "local-helper", "version": "0.1.0", "source": null,
+             "targets": [{"kind": ["custom-build"]}]},
         ]});
         // rand, serde and serde's build script; not the local packages, not serde 0.9.
         assert_eq!(count_entries(tree, &metadata), Some(3));
